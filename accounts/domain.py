@@ -1,0 +1,124 @@
+"""Users, API keys, the global config, and the principal a request authenticates as.
+
+Timestamps stay epoch-millisecond numbers as the reference stores them (they can be fractional
+there), so a document read from a bucket written by the reference is written back unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class UserRole(StrEnum):
+    ADMIN = "admin"
+    USER = "user"
+    APP = "app"
+
+
+class AuthModeToAccessRoom(StrEnum):
+    NONE = "none"
+    MODERATORS_ONLY = "moderators_only"
+    ALL_USERS = "all_users"
+
+
+class AuthTransportMode(StrEnum):
+    HEADER = "header"
+    COOKIE = "cookie"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class User:
+    username: str
+    password_hash: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApiKey:
+    key: str
+    creation_date: int | float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuthenticationConfig:
+    auth_method_type: str = "single_user"
+    auth_mode_to_access_room: str = AuthModeToAccessRoom.NONE
+    auth_transport_mode: str = AuthTransportMode.HEADER
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebhooksConfig:
+    enabled: bool = False
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Theme:
+    name: str
+    enabled: bool
+    base_theme: str
+    background_color: str | None = None
+    primary_color: str | None = None
+    secondary_color: str | None = None
+    accent_color: str | None = None
+    surface_color: str | None = None
+
+
+THEME_COLOUR_WIRE_NAMES = (
+    ("background_color", "backgroundColor"),
+    ("primary_color", "primaryColor"),
+    ("secondary_color", "secondaryColor"),
+    ("accent_color", "accentColor"),
+    ("surface_color", "surfaceColor"),
+)
+THEME_COLOURS = tuple(attribute for attribute, _wire in THEME_COLOUR_WIRE_NAMES)
+
+
+def theme_as_json(theme: Theme) -> dict[str, Any]:
+    """A theme as the wire and the stored document both carry it (colours only when set)."""
+    body: dict[str, Any] = {
+        "name": theme.name,
+        "enabled": theme.enabled,
+        "baseTheme": theme.base_theme,
+    }
+    for attribute, wire in THEME_COLOUR_WIRE_NAMES:
+        value = getattr(theme, attribute)
+        if value is not None:
+            body[wire] = value
+    return body
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GlobalConfig:
+    project_id: str
+    webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
+    authentication: AuthenticationConfig = field(default_factory=AuthenticationConfig)
+    themes: tuple[Theme, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Principal:
+    """Who a request acts as. ``kind`` tells which validator of the chain accepted it."""
+
+    kind: str  # "api_key" | "user" | "participant" | "recording" | "anonymous"
+    username: str
+    roles: tuple[str, ...]
+    claims: dict[str, Any] = field(default_factory=dict)
+    selected_role: str | None = None
+    is_authenticated: bool = True
+
+    @property
+    def room_id(self) -> str | None:
+        video = self.claims.get("video") or {}
+        room = video.get("room") if isinstance(video, dict) else None
+        return room if isinstance(room, str) else None
+
+    @property
+    def metadata(self) -> Any:
+        return self.claims.get("_metadata")
+
+
+API_USER = Principal(kind="api_key", username="api-user", roles=(UserRole.APP,))
+ANONYMOUS = Principal(kind="anonymous", username="anonymous", roles=(UserRole.USER,))

@@ -1,0 +1,197 @@
+"""Users, API keys and the global config as JSON objects, cached in Redis like the reference.
+
+Keys: ``users/{username}.json``, ``api_keys.json``, ``global-config.json`` (behavior.md §1.2);
+Redis cache keys ``ov_meet:user:{username}``, ``ov_meet:api_keys:``, ``ov_meet:global_config``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from meet import cache
+from meet.storage import get_object_store, keys
+
+from accounts.domain import (
+    THEME_COLOUR_WIRE_NAMES,
+    ApiKey,
+    AuthenticationConfig,
+    GlobalConfig,
+    Theme,
+    User,
+    WebhooksConfig,
+    theme_as_json,
+)
+
+
+def _read_cached(cache_key: str, storage_key: str) -> Any | None:
+    cached = cache.get_json(cache_key)
+    if cached is not None:
+        return cached
+    raw = get_object_store().get_json(storage_key)
+    if raw is not None:
+        cache.backfill_json(cache_key, raw)
+    return raw
+
+
+def _write_cached(cache_key: str, storage_key: str, raw: Any) -> None:
+    cache.invalidate(cache_key)
+    get_object_store().put_json(storage_key, raw)
+    cache.set_json(cache_key, raw)
+
+
+def _delete_cached(cache_key: str, storage_key: str) -> None:
+    cache.invalidate(cache_key)
+    get_object_store().delete(storage_key)
+
+
+class UserRepository:
+    @staticmethod
+    def _to_json(user: User) -> dict[str, Any]:
+        return {
+            "username": user.username,
+            "passwordHash": user.password_hash,
+            "roles": list(user.roles),
+        }
+
+    @staticmethod
+    def _from_json(raw: dict[str, Any]) -> User:
+        return User(
+            username=str(raw["username"]),
+            password_hash=str(raw.get("passwordHash", "")),
+            roles=tuple(str(role) for role in raw.get("roles", [])),
+        )
+
+    def get(self, username: str) -> User | None:
+        if not _is_safe_username(username):
+            return None
+        raw = _read_cached(f"user:{username}", keys.user_key(username))
+        return None if raw is None else self._from_json(raw)
+
+    def save(self, user: User) -> None:
+        _write_cached(f"user:{user.username}", keys.user_key(user.username), self._to_json(user))
+
+
+def _is_safe_username(username: str) -> bool:
+    return bool(username) and "/" not in username and username not in (".", "..")
+
+
+class ApiKeyRepository:
+    CACHE_KEY = "api_keys:"
+
+    @staticmethod
+    def _to_json(api_keys: list[ApiKey]) -> list[dict[str, Any]]:
+        return [{"key": item.key, "creationDate": item.creation_date} for item in api_keys]
+
+    @staticmethod
+    def _from_json(raw: Any) -> list[ApiKey]:
+        if not isinstance(raw, list):
+            return []
+        return [
+            ApiKey(key=str(item["key"]), creation_date=item.get("creationDate", 0))
+            for item in raw
+            if isinstance(item, dict) and item.get("key")
+        ]
+
+    def list(self) -> list[ApiKey]:
+        raw = _read_cached(self.CACHE_KEY, keys.API_KEYS)
+        return [] if raw is None else self._from_json(raw)
+
+    def replace(self, api_keys: list[ApiKey]) -> None:
+        _write_cached(self.CACHE_KEY, keys.API_KEYS, self._to_json(api_keys))
+
+    def delete_all(self) -> None:
+        _delete_cached(self.CACHE_KEY, keys.API_KEYS)
+
+
+class GlobalConfigRepository:
+    CACHE_KEY = "global_config"
+
+    @staticmethod
+    def _theme_from_json(raw: dict[str, Any]) -> Theme:
+        return Theme(
+            name=str(raw.get("name", "")),
+            enabled=bool(raw.get("enabled", False)),
+            base_theme=str(raw.get("baseTheme", "light")),
+            **{
+                attribute: raw[wire]
+                for attribute, wire in THEME_COLOUR_WIRE_NAMES
+                if isinstance(raw.get(wire), str)
+            },
+        )
+
+    def to_json(self, config: GlobalConfig) -> dict[str, Any]:
+        authentication = config.authentication
+        return {
+            "projectId": config.project_id,
+            "webhooksConfig": {"enabled": config.webhooks.enabled, "url": config.webhooks.url},
+            "securityConfig": {
+                "authentication": {
+                    "authMethod": {"type": authentication.auth_method_type},
+                    "authModeToAccessRoom": authentication.auth_mode_to_access_room,
+                    "authTransportMode": authentication.auth_transport_mode,
+                }
+            },
+            "roomsConfig": {
+                "appearance": {"themes": [theme_as_json(theme) for theme in config.themes]}
+            },
+        }
+
+    def from_json(self, raw: dict[str, Any]) -> GlobalConfig:
+        raw = self._upgrade(raw)
+        webhooks = raw.get("webhooksConfig") or {}
+        authentication = (raw.get("securityConfig") or {}).get("authentication") or {}
+        themes = ((raw.get("roomsConfig") or {}).get("appearance") or {}).get("themes") or []
+        return GlobalConfig(
+            project_id=str(raw.get("projectId", "")),
+            webhooks=WebhooksConfig(
+                enabled=bool(webhooks.get("enabled", False)), url=str(webhooks.get("url") or "")
+            ),
+            authentication=AuthenticationConfig(
+                auth_method_type=str((authentication.get("authMethod") or {}).get("type"))
+                if authentication.get("authMethod")
+                else "single_user",
+                auth_mode_to_access_room=str(authentication.get("authModeToAccessRoom", "none")),
+                auth_transport_mode=str(authentication["authTransportMode"]),
+            ),
+            themes=tuple(self._theme_from_json(t) for t in themes if isinstance(t, dict)),
+        )
+
+    @staticmethod
+    def _upgrade(raw: dict[str, Any]) -> dict[str, Any]:
+        """The reference's only migration: ``authTransportMode`` added as ``header``."""
+        authentication = (raw.get("securityConfig") or {}).get("authentication")
+        if isinstance(authentication, dict) and "authTransportMode" not in authentication:
+            raw = {
+                **raw,
+                "securityConfig": {
+                    **raw["securityConfig"],
+                    "authentication": {**authentication, "authTransportMode": "header"},
+                },
+            }
+        elif not isinstance(authentication, dict):
+            raw = {
+                **raw,
+                "securityConfig": {
+                    "authentication": {
+                        "authMethod": {"type": "single_user"},
+                        "authModeToAccessRoom": "none",
+                        "authTransportMode": "header",
+                    }
+                },
+            }
+        return raw
+
+    def needs_upgrade(self, raw: dict[str, Any]) -> bool:
+        return self._upgrade(raw) is not raw
+
+    def get_raw(self) -> dict[str, Any] | None:
+        raw = _read_cached(self.CACHE_KEY, keys.GLOBAL_CONFIG)
+        return raw if isinstance(raw, dict) else None
+
+    def get(self) -> GlobalConfig | None:
+        raw = self.get_raw()
+        return None if raw is None else self.from_json(raw)
+
+    def save(self, config: GlobalConfig) -> None:
+        _write_cached(self.CACHE_KEY, keys.GLOBAL_CONFIG, self.to_json(config))
+

@@ -1,0 +1,278 @@
+"""Users, API keys, the global config and storage initialisation."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+
+import bcrypt
+from django.conf import settings
+
+from meet import locks
+from meet.errors import ServiceUnavailableError
+
+from accounts.domain import (
+    THEME_COLOURS,
+    ApiKey,
+    AuthenticationConfig,
+    GlobalConfig,
+    Theme,
+    User,
+    UserRole,
+    WebhooksConfig,
+)
+from accounts.errors import (
+    InvalidCredentialsError,
+    InvalidCurrentPasswordError,
+    InvalidRefreshTokenError,
+    InvalidTokenError,
+    InvalidTokenSubjectError,
+    UserNotFoundError,
+)
+from accounts.repository import ApiKeyRepository, GlobalConfigRepository, UserRepository
+from accounts.tokens import issue_token, verify_token
+
+logger = logging.getLogger(__name__)
+
+_users = UserRepository()
+_api_keys = ApiKeyRepository()
+_global_config = GlobalConfigRepository()
+# Compared against when the user does not exist, so both failures take the same time.
+_DUMMY_HASH = bcrypt.hashpw(b"not-a-password", bcrypt.gensalt(4))
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+# --- Global config ----------------------------------------------------------------------------
+
+
+def default_global_config() -> GlobalConfig:
+    return GlobalConfig(
+        project_id=settings.MEET_NAME_ID,
+        webhooks=WebhooksConfig(
+            enabled=bool(settings.MEET_INITIAL_WEBHOOK_ENABLED and settings.MEET_INITIAL_API_KEY),
+            url=settings.MEET_INITIAL_WEBHOOK_URL,
+        ),
+        authentication=AuthenticationConfig(),
+        themes=(),
+    )
+
+
+def get_global_config() -> GlobalConfig:
+    """The stored config; on a miss the defaults are written, as the reference does."""
+    config = _global_config.get()
+    if config is None:
+        config = default_global_config()
+        _global_config.save(config)
+    return config
+
+
+def update_webhooks_config(*, enabled: bool, url: str | None) -> GlobalConfig:
+    with _config_lock():
+        config = get_global_config()
+        webhooks = WebhooksConfig(enabled=enabled, url=config.webhooks.url if url is None else url)
+        config = dataclasses.replace(config, webhooks=webhooks)
+        _global_config.save(config)
+    return config
+
+
+def update_security_config(
+    *, auth_method_type: str, auth_mode_to_access_room: str, auth_transport_mode: str
+) -> GlobalConfig:
+    with _config_lock():
+        config = dataclasses.replace(
+            get_global_config(),
+            authentication=AuthenticationConfig(
+                auth_method_type=auth_method_type,
+                auth_mode_to_access_room=auth_mode_to_access_room,
+                auth_transport_mode=auth_transport_mode,
+            ),
+        )
+        _global_config.save(config)
+    return config
+
+
+def update_rooms_appearance(*, theme: Theme) -> GlobalConfig:
+    """Replace the theme list with ``theme``; colours it leaves missing or empty are taken
+    from the stored first theme (whatever its name), as the reference does."""
+    with _config_lock():
+        config = get_global_config()
+        if config.themes:
+            previous = config.themes[0]
+            theme = dataclasses.replace(
+                theme,
+                **{
+                    colour: getattr(theme, colour) or getattr(previous, colour)
+                    for colour in THEME_COLOURS
+                },
+            )
+        config = dataclasses.replace(config, themes=(theme,))
+        _global_config.save(config)
+    return config
+
+
+class _config_lock:
+    """Serialise read-modify-write of the global config across processes."""
+
+    def __enter__(self) -> None:
+        self._lock = locks.acquire_blocking("global_config", 10, wait_seconds=10)
+        if self._lock is None:
+            raise ServiceUnavailableError("Global config is locked by another update")
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._lock is not None:
+            locks.release(self._lock)
+
+
+# --- Users ------------------------------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    salt = bcrypt.gensalt(settings.PASSWORD_HASH_ROUNDS, prefix=b"2b")
+    return bcrypt.hashpw(password.encode(), salt).decode()
+
+
+def check_password(password: str, password_hash: str) -> bool:
+    try:
+        return bcrypt.checkpw(password.encode(), password_hash.encode())
+    except ValueError:
+        return False
+
+
+def find_user(username: str) -> User | None:
+    return _users.get(username)
+
+
+def authenticate_user(*, username: str, password: str) -> User:
+    user = _users.get(username)
+    if user is None:
+        bcrypt.checkpw(password.encode(), _DUMMY_HASH)
+        raise InvalidCredentialsError()
+    if not check_password(password, user.password_hash):
+        raise InvalidCredentialsError()
+    return user
+
+
+def change_password(*, username: str, current_password: str, new_password: str) -> None:
+    user = _users.get(username)
+    if user is None or not check_password(current_password, user.password_hash):
+        raise InvalidCurrentPasswordError()
+    _users.save(dataclasses.replace(user, password_hash=hash_password(new_password)))
+
+
+def reset_password(*, username: str, new_password: str) -> None:
+    user = _users.get(username)
+    if user is None:
+        raise UserNotFoundError(username)
+    _users.save(dataclasses.replace(user, password_hash=hash_password(new_password)))
+
+
+# --- Tokens -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SessionTokens:
+    access_token: str
+    refresh_token: str
+
+
+def _user_token(user: User, ttl_seconds: int) -> str:
+    return issue_token(
+        ttl_seconds=ttl_seconds, metadata={"roles": list(user.roles)}, identity=user.username
+    )
+
+
+def login(*, username: str, password: str) -> tuple[User, SessionTokens]:
+    user = authenticate_user(username=username, password=password)
+    return user, SessionTokens(
+        access_token=_user_token(user, settings.ACCESS_TOKEN_TTL_SECONDS),
+        refresh_token=_user_token(user, settings.REFRESH_TOKEN_TTL_SECONDS),
+    )
+
+
+def refresh_access_token(*, refresh_token: str) -> tuple[User, str]:
+    try:
+        claims = verify_token(refresh_token)
+    except InvalidTokenError as error:
+        raise InvalidRefreshTokenError() from error
+    user = _users.get(str(claims.get("sub") or ""))
+    if user is None:
+        raise InvalidTokenSubjectError()
+    return user, _user_token(user, settings.ACCESS_TOKEN_TTL_SECONDS)
+
+
+# --- API keys ---------------------------------------------------------------------------------
+
+
+def list_api_keys() -> list[ApiKey]:
+    return _api_keys.list()
+
+
+def create_api_key() -> ApiKey:
+    """A new ``ovmeet-`` + 32 hex key that replaces any existing one (only one key exists)."""
+    api_key = ApiKey(key=f"ovmeet-{secrets.token_hex(16)}", creation_date=now_ms())
+    _api_keys.replace([api_key])
+    return api_key
+
+
+def delete_api_keys() -> None:
+    _api_keys.delete_all()
+
+
+def find_api_key(candidate: str) -> bool | None:
+    """True if ``candidate`` is the stored key, False if not, None when no key exists.
+
+    Compared in constant time."""
+    stored = _api_keys.list()
+    if not stored:
+        return None
+    matched = False
+    for api_key in stored:
+        matched |= secrets.compare_digest(api_key.key.encode(), candidate.encode())
+    return matched
+
+
+# --- Initialisation ---------------------------------------------------------------------------
+
+
+def initialize_storage() -> str:
+    """Idempotent first-start initialisation (behavior.md §1.7). Returns what it did:
+    ``"initialized"``, ``"migrated"`` or ``"up to date"``.
+
+    Runs under the ``storage_initialization`` lock; processes starting together wait for it, so
+    exactly one writes. The global config (the "initialised" marker) is written last, so a crash
+    half-way leaves storage that the next start initialises again.
+    """
+    lock = locks.acquire_blocking(
+        "storage_initialization",
+        settings.STORAGE_INIT_LOCK_SECONDS,
+        wait_seconds=settings.STORAGE_INIT_LOCK_SECONDS + 5,
+    )
+    if lock is None:
+        raise ServiceUnavailableError("Could not acquire the storage initialisation lock")
+    try:
+        raw = _global_config.get_raw()
+        if raw is not None and raw.get("projectId") == settings.MEET_NAME_ID:
+            if _global_config.needs_upgrade(raw):
+                _global_config.save(_global_config.from_json(raw))
+                return "migrated"
+            return "up to date"
+        _users.save(
+            User(
+                username=settings.MEET_INITIAL_ADMIN_USER,
+                password_hash=hash_password(settings.MEET_INITIAL_ADMIN_PASSWORD),
+                roles=(UserRole.ADMIN, UserRole.USER),
+            )
+        )
+        if settings.MEET_INITIAL_API_KEY:
+            _api_keys.replace([ApiKey(key=settings.MEET_INITIAL_API_KEY, creation_date=now_ms())])
+        _global_config.save(default_global_config())
+        logger.info("Storage initialised for project %s", settings.MEET_NAME_ID)
+        return "initialized"
+    finally:
+        locks.release(lock)

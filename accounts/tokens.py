@@ -1,0 +1,76 @@
+"""JWTs exactly as the reference mints them: LiveKit access tokens (livekit-server-sdk 2.13).
+
+Header ``{"alg":"HS256"}`` (no ``typ``), signed with ``LIVEKIT_API_SECRET``; claims in the
+order ``metadata, name, video, iss, exp, nbf, sub``; ``nbf`` is 0; no ``iat``/``jti``.
+Verification checks the signature, ``iss == LIVEKIT_API_KEY`` and ``exp``/``nbf`` with zero
+leeway; nothing distinguishes the token kinds (as in the reference).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import jwt
+from django.conf import settings
+
+from accounts.errors import InvalidTokenError
+
+
+def issue_token(
+    *,
+    ttl_seconds: int,
+    metadata: dict[str, Any],
+    identity: str | None = None,
+    name: str | None = None,
+    video: dict[str, Any] | None = None,
+) -> str:
+    claims: dict[str, Any] = {"metadata": json.dumps(metadata, separators=(",", ":"))}
+    if name is not None:
+        claims["name"] = name
+    if video is not None:
+        claims["video"] = video
+    claims["iss"] = settings.LIVEKIT_API_KEY
+    claims["exp"] = int(time.time()) + ttl_seconds
+    claims["nbf"] = 0
+    if identity:
+        claims["sub"] = identity
+    return jwt.encode(
+        claims, settings.LIVEKIT_API_SECRET, algorithm="HS256", headers={"typ": None}
+    )
+
+
+def verify_token(token: str) -> dict[str, Any]:
+    """The verified claims; ``InvalidTokenError`` for anything that does not verify."""
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            settings.LIVEKIT_API_SECRET,
+            algorithms=["HS256"],
+            issuer=settings.LIVEKIT_API_KEY,
+            leeway=0,
+            options={"require": ["iss"], "verify_aud": False},
+        )
+    except (jwt.PyJWTError, ValueError, TypeError) as error:
+        raise InvalidTokenError() from error
+    return claims
+
+
+def decode_unverified(token: str) -> dict[str, Any]:
+    """Claims without verification (participant-token refresh reads the previous token)."""
+    try:
+        claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    except (jwt.PyJWTError, ValueError, TypeError) as error:
+        raise InvalidTokenError() from error
+    return claims
+
+
+def parse_metadata(claims: dict[str, Any]) -> Any:
+    raw = claims.get("metadata")
+    if not isinstance(raw, str):
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None

@@ -1,0 +1,240 @@
+"""Auth, API key, user and global-config endpoints (api-contract.md §5.1, §5.2, §5.7)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpResponse
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from meet import ratelimit
+from meet.api.cookies import clear_cookie, set_token_cookie
+from meet.api.views import MeetAPIView
+from meet.http import client_ip
+
+from accounts import services
+from accounts.authentication import (
+    admin,
+    anonymous,
+    chain,
+    read_refresh_token,
+    transport_mode,
+    user,
+)
+from accounts.domain import AuthTransportMode
+from accounts.errors import NoRefreshTokenError
+from accounts.serializers import (
+    ChangePasswordSerializer,
+    LoginSerializer,
+    RoomsAppearanceUpdateSerializer,
+    SecurityConfigUpdateSerializer,
+    WebhooksConfigUpdateSerializer,
+    appearance_body,
+    security_config_body,
+    theme_from_validated,
+    webhooks_config_body,
+)
+
+_TOO_MANY_LOGINS = "Too many login attempts, please try again later"
+
+
+def _cookie_mode(request: Request) -> bool:
+    return transport_mode(request) == AuthTransportMode.COOKIE
+
+
+class LoginView(MeetAPIView):
+    operations = {"post": "generating access and refresh tokens"}
+
+    def post(self, request: Request) -> Response | HttpResponse:
+        data = self.validated(LoginSerializer, request.data)
+        limited = settings.LOGIN_RATE_LIMIT_ENABLED
+        rate_key = f"login:{client_ip(request)}"
+        if limited:
+            state = ratelimit.hit(
+                rate_key,
+                limit=settings.LOGIN_RATE_LIMIT,
+                window_seconds=settings.LOGIN_RATE_WINDOW_SECONDS,
+            )
+            request._meet_rate_state = state  # type: ignore[attr-defined]
+            if state.exceeded:
+                return HttpResponse(
+                    _TOO_MANY_LOGINS, status=429, content_type="text/html; charset=utf-8"
+                )
+        user_, tokens = services.login(username=data["username"], password=data["password"])
+        message = f"User '{user_.username}' logged in successfully"
+        if _cookie_mode(request):
+            response = Response({"message": message})
+            set_token_cookie(
+                response,
+                settings.ACCESS_TOKEN_COOKIE,
+                tokens.access_token,
+                path="/",
+                max_age=settings.ACCESS_TOKEN_TTL_SECONDS,
+            )
+            set_token_cookie(
+                response,
+                settings.REFRESH_TOKEN_COOKIE,
+                tokens.refresh_token,
+                path=f"{settings.INTERNAL_API_PREFIX}/auth",
+                max_age=settings.REFRESH_TOKEN_TTL_SECONDS,
+            )
+        else:
+            response = Response(
+                {
+                    "message": message,
+                    "accessToken": tokens.access_token,
+                    "refreshToken": tokens.refresh_token,
+                }
+            )
+        if limited:
+            ratelimit.uncount(rate_key)  # successful logins do not count
+        return response
+
+    def finalize_response(  # every response that reached the limiter carries its headers
+        self, request: Request, response: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        state = getattr(request, "_meet_rate_state", None)
+        if state is not None and "X-RateLimit-Limit" not in response:
+            for name, value in state.headers().items():
+                response[name] = value
+        return response
+
+
+class LogoutView(MeetAPIView):
+    operations = {"post": "logging out"}
+
+    def post(self, request: Request) -> Response:
+        response = Response({"message": "Logout successful"})
+        if _cookie_mode(request):
+            clear_cookie(response, settings.ACCESS_TOKEN_COOKIE, path="/")
+            clear_cookie(
+                response,
+                settings.REFRESH_TOKEN_COOKIE,
+                path=f"{settings.INTERNAL_API_PREFIX}/auth",
+            )
+        return response
+
+
+class RefreshView(MeetAPIView):
+    operations = {"post": "refreshing token"}
+
+    def post(self, request: Request) -> Response:
+        refresh_token = read_refresh_token(request)
+        if not refresh_token:
+            raise NoRefreshTokenError()
+        user_, access_token = services.refresh_access_token(refresh_token=refresh_token)
+        message = f"Access token for user '{user_.username}' successfully refreshed"
+        if _cookie_mode(request):
+            response = Response({"message": message})
+            set_token_cookie(
+                response,
+                settings.ACCESS_TOKEN_COOKIE,
+                access_token,
+                path="/",
+                max_age=settings.ACCESS_TOKEN_TTL_SECONDS,
+            )
+            return response
+        return Response({"message": message, "accessToken": access_token})
+
+
+def _api_key_body(api_key: Any) -> dict[str, Any]:
+    return {"key": api_key.key, "creationDate": api_key.creation_date}
+
+
+class ApiKeysView(MeetAPIView):
+    authentication_classes = chain(admin)
+    operations = {
+        "post": "creating API key",
+        "get": "getting API keys",
+        "delete": "deleting API keys",
+    }
+
+    def post(self, request: Request) -> Response:
+        return Response(_api_key_body(services.create_api_key()), status=201)
+
+    def get(self, request: Request) -> Response:
+        return Response([_api_key_body(api_key) for api_key in services.list_api_keys()])
+
+    def delete(self, request: Request) -> Response:
+        services.delete_api_keys()
+        return Response({"message": "API keys deleted successfully"})
+
+
+class ProfileView(MeetAPIView):
+    authentication_classes = chain(admin, user)
+    operations = {"get": "getting user profile"}
+
+    def get(self, request: Request) -> Response:
+        return Response({"username": request.user.username, "roles": list(request.user.roles)})
+
+
+class ChangePasswordView(MeetAPIView):
+    authentication_classes = chain(admin, user)
+    operations = {"post": "changing password"}
+
+    def post(self, request: Request) -> Response:
+        data = self.validated(ChangePasswordSerializer, request.data)
+        services.change_password(
+            username=request.user.username,
+            current_password=data["current_password"],
+            new_password=data["new_password"],
+        )
+        return Response(
+            {"message": f"Password for user '{request.user.username}' changed successfully"}
+        )
+
+
+class WebhooksConfigView(MeetAPIView):
+    authentication_classes = chain(admin)
+    operations = {"get": "getting webhooks config", "put": "updating webhooks config"}
+
+    def get(self, request: Request) -> Response:
+        return Response(webhooks_config_body(services.get_global_config()))
+
+    def put(self, request: Request) -> Response:
+        data = self.validated(WebhooksConfigUpdateSerializer, request.data)
+        services.update_webhooks_config(enabled=data["enabled"], url=data.get("url"))
+        return Response({"message": "Webhooks config updated successfully"})
+
+
+class SecurityConfigView(MeetAPIView):
+    operations = {"get": "getting security config", "put": "updating security config"}
+
+    def get_authenticators(self) -> list[Any]:
+        validators = chain(anonymous) if self.request.method == "GET" else chain(admin)
+        return [authenticator() for authenticator in validators]
+
+    def get(self, request: Request) -> Response:
+        return Response(security_config_body(services.get_global_config()))
+
+    def put(self, request: Request) -> Response:
+        data = self.validated(SecurityConfigUpdateSerializer, request.data)["authentication"]
+        services.update_security_config(
+            auth_method_type=data["auth_method"]["type"],
+            auth_mode_to_access_room=data["auth_mode_to_access_room"],
+            auth_transport_mode=data["auth_transport_mode"],
+        )
+        return Response({"message": "Security config updated successfully"})
+
+
+class RoomsAppearanceConfigView(MeetAPIView):
+    operations = {
+        "get": "getting rooms appearance config",
+        "put": "updating rooms appearance config",
+    }
+
+    def get_authenticators(self) -> list[Any]:
+        validators = chain(anonymous) if self.request.method == "GET" else chain(admin)
+        return [authenticator() for authenticator in validators]
+
+    def get(self, request: Request) -> Response:
+        return Response(appearance_body(services.get_global_config()))
+
+    def put(self, request: Request) -> Response:
+        data = self.validated(RoomsAppearanceUpdateSerializer, request.data)
+        theme = theme_from_validated(data["appearance"]["themes"][0])
+        services.update_rooms_appearance(theme=theme)
+        return Response({"message": "Rooms appearance config updated successfully"})

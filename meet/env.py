@@ -1,0 +1,124 @@
+"""Typed readers for the environment.
+
+The only module (besides ``meet/settings.py``) that reads ``os.environ``. Every reader raises
+``ImproperlyConfigured`` naming the variable when its value cannot be parsed, so a typo stops
+start-up instead of silently falling back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"true"}
+_FALSE = {"false"}
+
+
+def load_env_file(base_dir: Path) -> Path | None:
+    """Load the dotenv file the reference server would load; real env vars win.
+
+    ``MEET_CONFIG_DIR`` is the path of a dotenv *file* (despite its name). Otherwise
+    ``NODE_ENV=development`` selects ``.env.dev``, ``test``/``ci`` select ``.env.test``, and
+    anything else ``.env`` in the working directory.
+    """
+    from dotenv import load_dotenv
+
+    config_file = os.environ.get("MEET_CONFIG_DIR")
+    if config_file:
+        path = Path(config_file)
+        if not path.is_file():
+            raise ImproperlyConfigured(f"MEET_CONFIG_DIR: '{config_file}' is not a readable file")
+    else:
+        node_env = os.environ.get("NODE_ENV", "")
+        name = {"development": ".env.dev", "test": ".env.test", "ci": ".env.test"}.get(
+            node_env, ".env"
+        )
+        path = Path.cwd() / name
+        if not path.is_file():
+            return None
+    load_dotenv(path, override=False)
+    return path
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_secret(name: str, default: str = "") -> str:
+    """A secret, optionally read from the file named by ``{name}_FILE``."""
+    file_name = os.environ.get(f"{name}_FILE")
+    if file_name:
+        try:
+            return Path(file_name).read_text().strip()
+        except OSError as error:
+            raise ImproperlyConfigured(f"{name}_FILE: cannot read '{file_name}': {error}") from error
+    return os.environ.get(name, default)
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name}: expected an integer, got '{raw}'") from error
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}: must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name}: must be <= {maximum}, got {value}")
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}: expected 'true' or 'false', got '{raw}'")
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}: expected one of {', '.join(choices)}, got '{raw}'")
+    return value
+
+
+def env_list(name: str, default: tuple[str, ...] = ()) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
+    raw = os.environ.get(name)
+    value = default if raw is None or raw.strip() == "" else raw.strip()
+    parsed = urlparse(value)
+    if parsed.scheme not in schemes or not parsed.netloc:
+        raise ImproperlyConfigured(
+            f"{name}: expected an absolute URL with scheme {'/'.join(schemes)}, got '{value}'"
+        )
+    return value
+
+
+def env_host_ports(name: str) -> list[tuple[str, int]]:
+    """``host:port,host:port`` (Redis Sentinel list)."""
+    result: list[tuple[str, int]] = []
+    for item in env_list(name):
+        parts = item.split(":")
+        if len(parts) != 2 or not parts[0] or not parts[1].isdigit():
+            raise ImproperlyConfigured(f"{name}: expected 'host:port' items, got '{item}'")
+        result.append((parts[0], int(parts[1])))
+    return result

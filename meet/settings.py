@@ -1,0 +1,288 @@
+"""Django settings: one flat module, every external knob read through ``meet.env``.
+
+Variable names and defaults are those of OpenVidu Meet 3.4.1 (see docs/configuration.md and
+.env.example). Internal constants live in the "Internal" section at the bottom.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from django.core.exceptions import ImproperlyConfigured
+
+from meet.env import (
+    env_bool,
+    env_choice,
+    env_host_ports,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    env_url,
+    load_env_file,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+ENV_FILE = load_env_file(BASE_DIR)
+
+# --- Server -----------------------------------------------------------------------------------
+NODE_ENV = env_str("NODE_ENV")
+SERVER_PORT = env_int("SERVER_PORT", 6080, minimum=1, maximum=65535)
+SERVER_CORS_ORIGIN = env_str("SERVER_CORS_ORIGIN", "*")
+MEET_NAME_ID = env_str("MEET_NAME_ID", "openviduMeet")
+MEET_BASE_URL = env_str("MEET_BASE_URL", "").strip()
+if MEET_BASE_URL.endswith("/"):
+    MEET_BASE_URL = MEET_BASE_URL[:-1]
+
+_LOG_LEVELS = {
+    "error": "ERROR",
+    "warn": "WARNING",
+    "warning": "WARNING",
+    "info": "INFO",
+    "http": "INFO",
+    "verbose": "DEBUG",
+    "debug": "DEBUG",
+    "silly": "DEBUG",
+}
+MEET_LOG_LEVEL = _LOG_LEVELS[env_choice("MEET_LOG_LEVEL", "info", tuple(_LOG_LEVELS))]
+
+# --- Initial data (applied once, at first initialisation) -------------------------------------
+MEET_INITIAL_ADMIN_USER = env_str("MEET_INITIAL_ADMIN_USER", "admin")
+MEET_INITIAL_ADMIN_PASSWORD = env_secret("MEET_INITIAL_ADMIN_PASSWORD", "admin")
+MEET_INITIAL_API_KEY = env_secret("MEET_INITIAL_API_KEY", "")
+MEET_INITIAL_WEBHOOK_ENABLED = env_bool("MEET_INITIAL_WEBHOOK_ENABLED", False)
+MEET_INITIAL_WEBHOOK_URL = env_str("MEET_INITIAL_WEBHOOK_URL", "")
+
+# --- LiveKit ----------------------------------------------------------------------------------
+LIVEKIT_URL = env_url("LIVEKIT_URL", "ws://localhost:7880", schemes=("ws", "wss", "http", "https"))
+LIVEKIT_URL_PRIVATE = env_url(
+    "LIVEKIT_URL_PRIVATE", LIVEKIT_URL, schemes=("ws", "wss", "http", "https")
+)
+LIVEKIT_API_KEY = env_str("LIVEKIT_API_KEY", "devkey")
+LIVEKIT_API_SECRET = env_secret("LIVEKIT_API_SECRET", "secret")
+if not LIVEKIT_API_KEY or not LIVEKIT_API_SECRET:
+    raise ImproperlyConfigured("LIVEKIT_API_KEY and LIVEKIT_API_SECRET must not be empty")
+
+# --- Object storage ---------------------------------------------------------------------------
+# The reference knows s3 (default), abs and gcs; "local" is our embedded mode: a directory in
+# the same key layout (MEET_LOCAL_STORAGE_DIR/<bucket>/<subbucket>/...).
+MEET_BLOB_STORAGE_MODE = env_choice("MEET_BLOB_STORAGE_MODE", "s3", ("s3", "abs", "gcs", "local"))
+MEET_S3_BUCKET = env_str("MEET_S3_BUCKET", "openvidu-appdata")
+MEET_S3_SUBBUCKET = env_str("MEET_S3_SUBBUCKET", "openvidu-meet")
+MEET_S3_SERVICE_ENDPOINT = env_str("MEET_S3_SERVICE_ENDPOINT", "http://localhost:9000")
+MEET_S3_ACCESS_KEY = env_secret("MEET_S3_ACCESS_KEY", "minioadmin")
+MEET_S3_SECRET_KEY = env_secret("MEET_S3_SECRET_KEY", "minioadmin")
+MEET_AWS_REGION = env_str("MEET_AWS_REGION", "us-east-1")
+MEET_S3_WITH_PATH_STYLE_ACCESS = env_bool("MEET_S3_WITH_PATH_STYLE_ACCESS", True)
+MEET_AZURE_CONTAINER_NAME = env_str("MEET_AZURE_CONTAINER_NAME", "openvidu-appdata")
+MEET_AZURE_SUBCONTAINER_NAME = env_str("MEET_AZURE_SUBCONTAINER_NAME", "openvidu-meet")
+MEET_AZURE_ACCOUNT_NAME = env_str("MEET_AZURE_ACCOUNT_NAME", "")
+MEET_AZURE_ACCOUNT_KEY = env_secret("MEET_AZURE_ACCOUNT_KEY", "")
+MEET_LOCAL_STORAGE_DIR = env_str("MEET_LOCAL_STORAGE_DIR", str(BASE_DIR / "var" / "storage"))
+if MEET_BLOB_STORAGE_MODE == "abs" and not (MEET_AZURE_ACCOUNT_NAME and MEET_AZURE_ACCOUNT_KEY):
+    raise ImproperlyConfigured(
+        "MEET_AZURE_ACCOUNT_NAME and MEET_AZURE_ACCOUNT_KEY are required when "
+        "MEET_BLOB_STORAGE_MODE=abs"
+    )
+# The prefix every key lives under ("subbucket"); Azure has its own variable for it.
+STORAGE_KEY_PREFIX = (
+    MEET_AZURE_SUBCONTAINER_NAME if MEET_BLOB_STORAGE_MODE == "abs" else MEET_S3_SUBBUCKET
+)
+
+# --- Redis ------------------------------------------------------------------------------------
+MEET_REDIS_HOST = env_str("MEET_REDIS_HOST", "localhost")
+MEET_REDIS_PORT = env_int("MEET_REDIS_PORT", 6379, minimum=1, maximum=65535)
+MEET_REDIS_USERNAME = env_str("MEET_REDIS_USERNAME", "")
+MEET_REDIS_PASSWORD = env_secret("MEET_REDIS_PASSWORD", "redispassword")
+MEET_REDIS_DB = env_int("MEET_REDIS_DB", 0, minimum=0)
+MEET_REDIS_SENTINEL_HOST_LIST = env_host_ports("MEET_REDIS_SENTINEL_HOST_LIST")
+MEET_REDIS_SENTINEL_PASSWORD = env_secret("MEET_REDIS_SENTINEL_PASSWORD", "")
+MEET_REDIS_SENTINEL_MASTER_NAME = env_str("MEET_REDIS_SENTINEL_MASTER_NAME", "openvidu")
+if MEET_REDIS_SENTINEL_HOST_LIST and not MEET_REDIS_SENTINEL_PASSWORD:
+    raise ImproperlyConfigured(
+        "MEET_REDIS_SENTINEL_PASSWORD is required when MEET_REDIS_SENTINEL_HOST_LIST is set"
+    )
+
+# Deployment switch of the reference: exit when this module is not enabled.
+MODULES_FILE = env_str("MODULES_FILE", "")
+MODULE_NAME = env_str("MODULE_NAME", "openviduMeet")
+ENABLED_MODULES = env_list("ENABLED_MODULES")
+MEET_MODULE_ENABLED = not MODULES_FILE or MODULE_NAME in ENABLED_MODULES
+
+
+def _redis_userinfo() -> str:
+    if not (MEET_REDIS_USERNAME or MEET_REDIS_PASSWORD):
+        return ""
+    return f"{quote(MEET_REDIS_USERNAME, safe='')}:{quote(MEET_REDIS_PASSWORD, safe='')}@"
+
+
+_REDIS_OPTIONS: dict[str, object] = {
+    "SOCKET_CONNECT_TIMEOUT": 2,
+    "SOCKET_TIMEOUT": 5,
+    "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
+}
+if MEET_REDIS_SENTINEL_HOST_LIST:
+    DJANGO_REDIS_CONNECTION_FACTORY = "django_redis.pool.SentinelConnectionFactory"
+    REDIS_LOCATION = (
+        f"redis://{_redis_userinfo()}{MEET_REDIS_SENTINEL_MASTER_NAME}/{MEET_REDIS_DB}"
+    )
+    _REDIS_OPTIONS |= {
+        "CLIENT_CLASS": "django_redis.client.SentinelClient",
+        "SENTINELS": MEET_REDIS_SENTINEL_HOST_LIST,
+        "SENTINEL_KWARGS": {"password": MEET_REDIS_SENTINEL_PASSWORD},
+    }
+    CELERY_BROKER_URL = ";".join(
+        f"sentinel://{_redis_userinfo()}{host}:{port}/{MEET_REDIS_DB}"
+        for host, port in MEET_REDIS_SENTINEL_HOST_LIST
+    )
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "master_name": MEET_REDIS_SENTINEL_MASTER_NAME,
+        "sentinel_kwargs": {"password": MEET_REDIS_SENTINEL_PASSWORD},
+    }
+else:
+    REDIS_LOCATION = (
+        f"redis://{_redis_userinfo()}{MEET_REDIS_HOST}:{MEET_REDIS_PORT}/{MEET_REDIS_DB}"
+    )
+    CELERY_BROKER_URL = REDIS_LOCATION
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_LOCATION,
+        "OPTIONS": _REDIS_OPTIONS,
+    }
+}
+
+# --- Django -----------------------------------------------------------------------------------
+SECRET_KEY = env_secret("DJANGO_SECRET_KEY", "") or f"meet-{LIVEKIT_API_SECRET}-{MEET_NAME_ID}"
+DEBUG = env_bool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = ["*"]  # the reference answers any Host; put a proxy in front to restrict it
+USE_X_FORWARDED_HOST = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+APPEND_SLASH = False
+DATABASES: dict[str, dict[str, str]] = {}
+INSTALLED_APPS = [
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "meet",
+    "accounts",
+    "rooms",
+    "recordings",
+    "webhooks",
+]
+MIDDLEWARE = [
+    "meet.api.middleware.CorsMiddleware",
+    "meet.api.middleware.BodyLimitMiddleware",
+    "meet.api.middleware.BaseUrlMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+ROOT_URLCONF = "meet.urls"
+WSGI_APPLICATION = "meet.wsgi.application"
+ASGI_APPLICATION = "meet.asgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en-us"
+USE_I18N = False
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+# Express' body-parser limit ("100kb"); larger bodies get 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 100 * 1024
+REQUEST_BODY_LIMIT = 100 * 1024
+
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["meet.api.renderers.MeetJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "meet.api.parsers.MeetJSONParser",
+        "meet.api.parsers.MeetFormParser",
+        "meet.api.parsers.IgnoredBodyParser",
+    ],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_THROTTLE_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "UNAUTHENTICATED_TOKEN": None,
+    "EXCEPTION_HANDLER": "meet.api.exception_handler.handle_exception",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "meet.api.renderers.AlwaysJSONNegotiation",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "OpenVidu Meet compatible REST API",
+    "DESCRIPTION": "Django implementation of the OpenVidu Meet 3.4 REST API.",
+    "VERSION": "v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/(api|internal-api)/v1",
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"}
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": MEET_LOG_LEVEL},
+    "loggers": {
+        "botocore": {"level": "WARNING"},
+        "boto3": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
+    },
+}
+
+# --- Celery -----------------------------------------------------------------------------------
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_TIME_LIMIT = 15 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
+CELERY_TASK_ACKS_LATE = True  # a task interrupted by a worker crash runs again
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+# Filled by the rooms and recordings features (room GC hourly, recording-lock GC every 30 min,
+# stale-recording cleanup every 15 min). Every entry's task runs under meet.locks.run_exclusively.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+
+# --- Internal constants (not read from the environment) ---------------------------------------
+API_PREFIX = "/api/v1"
+INTERNAL_API_PREFIX = "/internal-api/v1"
+ACCESS_TOKEN_COOKIE = "OvMeetAccessToken"
+REFRESH_TOKEN_COOKIE = "OvMeetRefreshToken"
+PARTICIPANT_TOKEN_COOKIE = "OvMeetParticipantToken"
+RECORDING_TOKEN_COOKIE = "OvMeetRecordingToken"
+ACCESS_TOKEN_TTL_SECONDS = 2 * 3600
+REFRESH_TOKEN_TTL_SECONDS = 24 * 3600
+PARTICIPANT_TOKEN_TTL_SECONDS = 2 * 3600
+RECORDING_TOKEN_TTL_SECONDS = 2 * 3600
+# The reference passes milliseconds where Redis wants seconds (32 days -> ~87 years); we use
+# seconds as intended (docs/compatibility.md).
+CACHE_TTL_SECONDS = 32 * 24 * 3600
+PASSWORD_HASH_ROUNDS = 10
+LOGIN_RATE_LIMIT = 5
+LOGIN_RATE_WINDOW_SECONDS = 5 * 60
+LOGIN_RATE_LIMIT_ENABLED = NODE_ENV != "test"
+STORAGE_INIT_LOCK_SECONDS = 30
+STORAGE_PUT_ATTEMPTS = 5
+STORAGE_PUT_BACKOFF_SECONDS = 0.1
+STORAGE_DEFAULT_PAGE_SIZE = 50
+STORAGE_CONNECT_TIMEOUT_SECONDS = 5
+STORAGE_READ_TIMEOUT_SECONDS = 30
+DEFAULT_LOCK_SECONDS = 60
+SCHEDULED_TASK_MIN_LOCK_SECONDS = 59
+EVENTS_CHANNEL = "ov_meet_channel"
+WEBHOOK_TIMEOUT_SECONDS = 5
+LIVEKIT_TIMEOUT_SECONDS = 10

@@ -1,0 +1,6 @@
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+public_urlpatterns: list[URLPattern] = []
+internal_urlpatterns: list[URLPattern] = []
