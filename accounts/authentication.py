@@ -54,7 +54,7 @@ def transport_mode(request: Any) -> str:
     if cached is None:
         try:
             cached = services.get_global_config().authentication.auth_transport_mode
-        except MeetError as error:
+        except Exception as error:  # the reference assumes header mode on any failure
             logger.warning("Could not read the global config, assuming header mode: %s", error)
             cached = AuthTransportMode.HEADER
         request._meet_transport_mode = cached

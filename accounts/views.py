@@ -203,9 +203,7 @@ class WebhooksConfigView(MeetAPIView):
 class SecurityConfigView(MeetAPIView):
     operations = {"get": "getting security config", "put": "updating security config"}
 
-    def get_authenticators(self) -> list[Any]:
-        validators = chain(anonymous) if self.request.method == "GET" else chain(admin)
-        return [authenticator() for authenticator in validators]
+    authentication_by_method = {"GET": chain(anonymous), "PUT": chain(admin)}
 
     def get(self, request: Request) -> Response:
         return Response(security_config_body(services.get_global_config()))
@@ -226,9 +224,7 @@ class RoomsAppearanceConfigView(MeetAPIView):
         "put": "updating rooms appearance config",
     }
 
-    def get_authenticators(self) -> list[Any]:
-        validators = chain(anonymous) if self.request.method == "GET" else chain(admin)
-        return [authenticator() for authenticator in validators]
+    authentication_by_method = {"GET": chain(anonymous), "PUT": chain(admin)}
 
     def get(self, request: Request) -> Response:
         return Response(appearance_body(services.get_global_config()))

@@ -11,6 +11,9 @@ from urllib.parse import quote
 
 from django.core.exceptions import ImproperlyConfigured
 
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+
 from meet.env import (
     env_bool,
     env_choice,
@@ -121,6 +124,8 @@ _REDIS_OPTIONS: dict[str, object] = {
     "SOCKET_CONNECT_TIMEOUT": 2,
     "SOCKET_TIMEOUT": 5,
     "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
+    # redis-py's default retries back off for seconds; an outage should become a 503 quickly.
+    "CONNECTION_POOL_KWARGS": {"retry": Retry(ExponentialBackoff(cap=0.2, base=0.02), 2)},
 }
 if MEET_REDIS_SENTINEL_HOST_LIST:
     DJANGO_REDIS_CONNECTION_FACTORY = "django_redis.pool.SentinelConnectionFactory"
@@ -167,6 +172,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "meet",
     "accounts",
     "rooms",
@@ -222,6 +228,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "v1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/(api|internal-api)/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "meet.api.views.schema_paths_hook",
+    ],
 }
 
 LOGGING = {

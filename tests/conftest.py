@@ -29,12 +29,15 @@ def _isolated_backends(moto_endpoint: str, settings: Any, monkeypatch: pytest.Mo
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
     settings.MEET_S3_SERVICE_ENDPOINT = moto_endpoint
     requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)
-    get_object_store.cache_clear()
-    store = get_object_store()
+    store = get_object_store()  # kept across tests: building a boto3 client is slow
     store.ensure_bucket()  # type: ignore[attr-defined]
     redis().flushdb()
     yield
-    get_object_store.cache_clear()
+    # A test that changed the storage settings leaves a store of its own behind: drop it.
+    current = get_object_store()
+    endpoint = getattr(getattr(current, "storage", None), "endpoint_url", None)
+    if endpoint != moto_endpoint or getattr(current, "bucket", None) != "meet-test":
+        get_object_store.cache_clear()
 
 
 @pytest.fixture

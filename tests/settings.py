@@ -6,17 +6,7 @@ from tests.services import ensure_redis, redis_db_for_worker
 REDIS_HOST, REDIS_PORT = ensure_redis()
 REDIS_DB = redis_db_for_worker()
 REDIS_LOCATION = f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"
-CACHES = {
-    "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": REDIS_LOCATION,
-        "OPTIONS": {
-            "SOCKET_CONNECT_TIMEOUT": 2,
-            "SOCKET_TIMEOUT": 5,
-            "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
-        },
-    }
-}
+CACHES = {"default": {**CACHES["default"], "LOCATION": REDIS_LOCATION}}  # noqa: F405
 CELERY_BROKER_URL = REDIS_LOCATION
 MEET_BLOB_STORAGE_MODE = "s3"
 MEET_S3_BUCKET = "meet-test"

@@ -2,5 +2,5 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-public_urlpatterns: list[URLPattern] = []
+root_urlpatterns: list[URLPattern] = []
 internal_urlpatterns: list[URLPattern] = []

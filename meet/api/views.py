@@ -7,7 +7,8 @@ from typing import Any, ClassVar
 
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
-from django.urls import URLPattern, re_path
+from django.urls import URLPattern, URLResolver
+from django.urls.resolvers import RegexPattern
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,13 +27,36 @@ class MeetAPIView(APIView):
     """
 
     authentication_classes: ClassVar[list[Any]] = []
+    # Per-method chains where the methods of one URL differ (e.g. GET anonymous, PUT admin).
+    authentication_by_method: ClassVar[dict[str, list[Any]]] = {}
     permission_classes: ClassVar[list[Any]] = []
     operations: ClassVar[dict[str, str]] = {}
+
+    def get_authenticators(self) -> list[Any]:
+        request = getattr(self, "request", None)
+        method = (getattr(request, "method", None) or "").upper()
+        classes = self.authentication_by_method.get(method, self.authentication_classes)
+        return [authenticator() for authenticator in classes]
 
     def validated(self, serializer_class: type[Serializer], data: Any) -> Any:  # type: ignore[type-arg]
         serializer = serializer_class(data=data)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
+
+
+class _IgnoreCaseRegex:
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        compiled = re.compile(str(instance._regex), re.IGNORECASE)
+        instance.__dict__["regex"] = compiled
+        return compiled
+
+
+class CaseInsensitivePattern(RegexPattern):
+    """Express matches paths case-insensitively; Django's ``RegexPattern`` has no flags."""
+
+    regex = _IgnoreCaseRegex()
 
 
 def route(template: str, view: Any, name: str | None = None) -> URLPattern:
@@ -44,8 +68,28 @@ def route(template: str, view: Any, name: str | None = None) -> URLPattern:
     parts = re.split(r"<(\w+)>", template)
     regex = ""
     for index, part in enumerate(parts):
-        regex += re.escape(part) if index % 2 == 0 else f"(?P<{part}>[^/]+)"
-    return re_path(rf"(?i)^{regex}/?$", view, name=name)
+        regex += _escape(part) if index % 2 == 0 else f"(?P<{part}>[^/]+)"
+    return URLPattern(
+        CaseInsensitivePattern(rf"^{regex}/?$", name=name, is_endpoint=True), view, name=name
+    )
+
+
+def mount(prefix: str, patterns: list[Any]) -> URLResolver:
+    """Include ``patterns`` under ``prefix`` (e.g. ``api/v1/``), case-insensitively."""
+    return URLResolver(CaseInsensitivePattern(rf"^{_escape(prefix)}"), patterns)
+
+
+def _escape(text: str) -> str:
+    """Escape regex specials but keep ``-`` and ``/`` readable (the schema shows the regex)."""
+    return re.sub(r"([.^$*+?{}\[\]\\|()])", r"\\\1", text)
+
+
+def schema_paths_hook(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular post-processing: routes accept an optional trailing slash; show none."""
+    result["paths"] = {
+        (path.rstrip("/") or "/"): item for path, item in result.get("paths", {}).items()
+    }
+    return result
 
 
 @csrf_exempt
