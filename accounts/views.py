@@ -6,6 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -47,6 +49,7 @@ def _cookie_mode(request: Request) -> bool:
 class LoginView(MeetAPIView):
     operations = {"post": "generating access and refresh tokens"}
 
+    @extend_schema(request=LoginSerializer, responses={200: OpenApiTypes.OBJECT}, tags=["auth"])
     def post(self, request: Request) -> Response | HttpResponse:
         data = self.validated(LoginSerializer, request.data)
         limited = settings.LOGIN_RATE_LIMIT_ENABLED
@@ -106,6 +109,7 @@ class LoginView(MeetAPIView):
 class LogoutView(MeetAPIView):
     operations = {"post": "logging out"}
 
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT}, tags=["auth"])
     def post(self, request: Request) -> Response:
         response = Response({"message": "Logout successful"})
         if _cookie_mode(request):
@@ -121,6 +125,7 @@ class LogoutView(MeetAPIView):
 class RefreshView(MeetAPIView):
     operations = {"post": "refreshing token"}
 
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT}, tags=["auth"])
     def post(self, request: Request) -> Response:
         refresh_token = read_refresh_token(request)
         if not refresh_token:
@@ -152,12 +157,15 @@ class ApiKeysView(MeetAPIView):
         "delete": "deleting API keys",
     }
 
+    @extend_schema(request=None, responses={201: OpenApiTypes.OBJECT}, tags=["api keys"])
     def post(self, request: Request) -> Response:
         return Response(_api_key_body(services.create_api_key()), status=201)
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["api keys"])
     def get(self, request: Request) -> Response:
         return Response([_api_key_body(api_key) for api_key in services.list_api_keys()])
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["api keys"])
     def delete(self, request: Request) -> Response:
         services.delete_api_keys()
         return Response({"message": "API keys deleted successfully"})
@@ -167,6 +175,7 @@ class ProfileView(MeetAPIView):
     authentication_classes = chain(admin, user)
     operations = {"get": "getting user profile"}
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["users"])
     def get(self, request: Request) -> Response:
         return Response({"username": request.user.username, "roles": list(request.user.roles)})
 
@@ -175,6 +184,9 @@ class ChangePasswordView(MeetAPIView):
     authentication_classes = chain(admin, user)
     operations = {"post": "changing password"}
 
+    @extend_schema(
+        request=ChangePasswordSerializer, responses={200: OpenApiTypes.OBJECT}, tags=["users"]
+    )
     def post(self, request: Request) -> Response:
         data = self.validated(ChangePasswordSerializer, request.data)
         services.change_password(
@@ -191,9 +203,15 @@ class WebhooksConfigView(MeetAPIView):
     authentication_classes = chain(admin)
     operations = {"get": "getting webhooks config", "put": "updating webhooks config"}
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["global config"])
     def get(self, request: Request) -> Response:
         return Response(webhooks_config_body(services.get_global_config()))
 
+    @extend_schema(
+        request=WebhooksConfigUpdateSerializer,
+        responses={200: OpenApiTypes.OBJECT},
+        tags=["global config"],
+    )
     def put(self, request: Request) -> Response:
         data = self.validated(WebhooksConfigUpdateSerializer, request.data)
         services.update_webhooks_config(enabled=data["enabled"], url=data.get("url"))
@@ -205,9 +223,15 @@ class SecurityConfigView(MeetAPIView):
 
     authentication_by_method = {"GET": chain(anonymous), "PUT": chain(admin)}
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["global config"])
     def get(self, request: Request) -> Response:
         return Response(security_config_body(services.get_global_config()))
 
+    @extend_schema(
+        request=SecurityConfigUpdateSerializer,
+        responses={200: OpenApiTypes.OBJECT},
+        tags=["global config"],
+    )
     def put(self, request: Request) -> Response:
         data = self.validated(SecurityConfigUpdateSerializer, request.data)["authentication"]
         services.update_security_config(
@@ -226,9 +250,15 @@ class RoomsAppearanceConfigView(MeetAPIView):
 
     authentication_by_method = {"GET": chain(anonymous), "PUT": chain(admin)}
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["global config"])
     def get(self, request: Request) -> Response:
         return Response(appearance_body(services.get_global_config()))
 
+    @extend_schema(
+        request=RoomsAppearanceUpdateSerializer,
+        responses={200: OpenApiTypes.OBJECT},
+        tags=["global config"],
+    )
     def put(self, request: Request) -> Response:
         data = self.validated(RoomsAppearanceUpdateSerializer, request.data)
         theme = theme_from_validated(data["appearance"]["themes"][0])

@@ -228,6 +228,20 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "v1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/(api|internal-api)/v1",
+    # Auth chains are documented in docs/api.md; the schema lists the credential kinds.
+    "AUTHENTICATION_WHITELIST": [],
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-KEY"},
+            "accessTokenHeader": {"type": "http", "scheme": "bearer"},
+            "participantTokenHeader": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-Participant-Token",
+            },
+            "recordingTokenHeader": {"type": "apiKey", "in": "header", "name": "X-Recording-Token"},
+        }
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

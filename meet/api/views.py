@@ -19,12 +19,11 @@ from meet.errors import PathNotFoundError
 
 
 class MeetAPIView(APIView):
-    """An endpoint of the reference API.
-
-    ``authentication_classes`` is empty by default: views set it with
-    ``accounts.authentication.chain(...)`` so no endpoint inherits a scheme by accident.
-    ``operations`` names what each method does for the ``Unexpected error while …`` 500 body.
-    """
+    # An endpoint of the reference API. (Comments, not a docstring: drf-spectacular would show a
+    # docstring as every endpoint's description.)
+    # ``authentication_classes`` is empty by default: views set it with
+    # ``accounts.authentication.chain(...)`` so no endpoint inherits a scheme by accident.
+    # ``operations`` names what each method does for the ``Unexpected error while …`` 500 body.
 
     authentication_classes: ClassVar[list[Any]] = []
     # Per-method chains where the methods of one URL differ (e.g. GET anonymous, PUT admin).

@@ -160,3 +160,9 @@ def test_json_responses_ignore_the_accept_header(initialized: None) -> None:
     response = APIClient().get("/internal-api/v1/config/security", HTTP_ACCEPT="text/html")
     assert response.status_code == HTTPStatus.OK
     assert response["Content-Type"] == "application/json; charset=utf-8"
+
+
+def test_the_api_description_generates_without_warnings() -> None:
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
