@@ -15,8 +15,6 @@ from typing import Any
 from django.conf import settings
 from rest_framework.authentication import BaseAuthentication
 
-from meet.errors import InsufficientPermissionsError, MeetError
-
 from accounts import services
 from accounts.domain import ANONYMOUS, API_USER, AuthTransportMode, Principal, UserRole
 from accounts.errors import (
@@ -30,6 +28,7 @@ from accounts.errors import (
     UnauthorizedError,
 )
 from accounts.tokens import parse_metadata, verify_token
+from meet.errors import InsufficientPermissionsError, MeetError
 
 logger = logging.getLogger(__name__)
 

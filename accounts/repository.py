@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from meet import cache
-from meet.storage import get_object_store, keys
-
 from accounts.domain import (
     THEME_COLOUR_WIRE_NAMES,
     ApiKey,
@@ -21,6 +18,8 @@ from accounts.domain import (
     WebhooksConfig,
     theme_as_json,
 )
+from meet import cache
+from meet.storage import get_object_store, keys
 
 
 def _read_cached(cache_key: str, storage_key: str) -> Any | None:
@@ -184,6 +183,11 @@ class GlobalConfigRepository:
     def needs_upgrade(self, raw: dict[str, Any]) -> bool:
         return self._upgrade(raw) is not raw
 
+    def get_raw_from_storage(self) -> dict[str, Any] | None:
+        """Bypass the cache (initialisation must see what storage really holds)."""
+        raw = get_object_store().get_json(keys.GLOBAL_CONFIG)
+        return raw if isinstance(raw, dict) else None
+
     def get_raw(self) -> dict[str, Any] | None:
         raw = _read_cached(self.CACHE_KEY, keys.GLOBAL_CONFIG)
         return raw if isinstance(raw, dict) else None
@@ -194,4 +198,3 @@ class GlobalConfigRepository:
 
     def save(self, config: GlobalConfig) -> None:
         _write_cached(self.CACHE_KEY, keys.GLOBAL_CONFIG, self.to_json(config))
-

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from accounts.domain import GlobalConfig, Theme, theme_as_json
 from meet.api.fields import (
     ArrayField,
     BooleanField,
@@ -15,8 +16,6 @@ from meet.api.fields import (
     max_length,
     min_length,
 )
-
-from accounts.domain import GlobalConfig, Theme, theme_as_json
 
 _HEX_COLOUR = r"^#([0-9A-Fa-f]{8}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{4}|[0-9A-Fa-f]{3})$"
 _URL_CHECKS = (
@@ -97,7 +96,9 @@ class ThemeSerializer(ZodSerializer):
 
 
 class AppearanceSerializer(ZodSerializer):
-    themes = ArrayField(child=ThemeSerializer(), length=(1, "There must be exactly one theme defined"))
+    themes = ArrayField(
+        child=ThemeSerializer(), length=(1, "There must be exactly one theme defined")
+    )
 
 
 class RoomsAppearanceUpdateSerializer(ZodSerializer):

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import secrets
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import bcrypt
 from django.conf import settings
-
-from meet import locks
-from meet.errors import ServiceUnavailableError
 
 from accounts.domain import (
     THEME_COLOURS,
@@ -34,6 +33,8 @@ from accounts.errors import (
 )
 from accounts.repository import ApiKeyRepository, GlobalConfigRepository, UserRepository
 from accounts.tokens import issue_token, verify_token
+from meet import locks
+from meet.errors import ServiceUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -116,17 +117,13 @@ def update_rooms_appearance(*, theme: Theme) -> GlobalConfig:
     return config
 
 
-class _config_lock:
+@contextlib.contextmanager
+def _config_lock() -> Iterator[None]:
     """Serialise read-modify-write of the global config across processes."""
-
-    def __enter__(self) -> None:
-        self._lock = locks.acquire_blocking("global_config", 10, wait_seconds=10)
-        if self._lock is None:
+    with locks.lock("global_config", ttl_seconds=10, wait_seconds=10) as held:
+        if held is None:
             raise ServiceUnavailableError("Global config is locked by another update")
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._lock is not None:
-            locks.release(self._lock)
+        yield
 
 
 # --- Users ------------------------------------------------------------------------------------
@@ -256,7 +253,9 @@ def initialize_storage() -> str:
     if lock is None:
         raise ServiceUnavailableError("Could not acquire the storage initialisation lock")
     try:
-        raw = _global_config.get_raw()
+        # Storage, not the cache, says whether this deployment is initialised: a Redis kept
+        # across a storage wipe must not hide a missing admin user.
+        raw = _global_config.get_raw_from_storage()
         if raw is not None and raw.get("projectId") == settings.MEET_NAME_ID:
             if _global_config.needs_upgrade(raw):
                 _global_config.save(_global_config.from_json(raw))

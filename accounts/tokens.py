@@ -36,9 +36,7 @@ def issue_token(
     claims["nbf"] = 0
     if identity:
         claims["sub"] = identity
-    return jwt.encode(
-        claims, settings.LIVEKIT_API_SECRET, algorithm="HS256", headers={"typ": None}
-    )
+    return jwt.encode(claims, settings.LIVEKIT_API_SECRET, algorithm="HS256", headers={"typ": None})
 
 
 def verify_token(token: str) -> dict[str, Any]:

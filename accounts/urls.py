@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from meet.api.views import route
-
 from accounts import views
+from meet.api.views import route
 
 urlpatterns = [
     route("auth/login", views.LoginView.as_view()),

@@ -11,11 +11,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from meet import ratelimit
-from meet.api.cookies import clear_cookie, set_token_cookie
-from meet.api.views import MeetAPIView
-from meet.http import client_ip
-
 from accounts import services
 from accounts.authentication import (
     admin,
@@ -38,6 +33,10 @@ from accounts.serializers import (
     theme_from_validated,
     webhooks_config_body,
 )
+from meet import ratelimit
+from meet.api.cookies import clear_cookie, set_token_cookie
+from meet.api.views import MeetAPIView
+from meet.http import client_ip
 
 _TOO_MANY_LOGINS = "Too many login attempts, please try again later"
 

@@ -54,11 +54,15 @@ def env_secret(name: str, default: str = "") -> str:
         try:
             return Path(file_name).read_text().strip()
         except OSError as error:
-            raise ImproperlyConfigured(f"{name}_FILE: cannot read '{file_name}': {error}") from error
+            raise ImproperlyConfigured(
+                f"{name}_FILE: cannot read '{file_name}': {error}"
+            ) from error
     return os.environ.get(name, default)
 
 
-def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+def env_int(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default

@@ -177,7 +177,7 @@ def run_exclusively(
 ) -> Callable[[Callable[P, R]], Callable[P, R | None]]:
     """Decorate a scheduled job so one run happens per tick across all beats and workers.
 
-    The lock ``scheduled_task_{task_name}`` lasts max(interval − 60 s, 59 s) and is *not*
+    The lock ``scheduled_task_{task_name}`` lasts max(interval - 60 s, 59 s) and is *not*
     released after the run, as in the reference: it is what keeps a second beat (or an
     overlapping tick) from running the same tick again.
     """

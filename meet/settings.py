@@ -10,7 +10,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 from django.core.exceptions import ImproperlyConfigured
-
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
@@ -129,9 +128,7 @@ _REDIS_OPTIONS: dict[str, object] = {
 }
 if MEET_REDIS_SENTINEL_HOST_LIST:
     DJANGO_REDIS_CONNECTION_FACTORY = "django_redis.pool.SentinelConnectionFactory"
-    REDIS_LOCATION = (
-        f"redis://{_redis_userinfo()}{MEET_REDIS_SENTINEL_MASTER_NAME}/{MEET_REDIS_DB}"
-    )
+    REDIS_LOCATION = f"redis://{_redis_userinfo()}{MEET_REDIS_SENTINEL_MASTER_NAME}/{MEET_REDIS_DB}"
     _REDIS_OPTIONS |= {
         "CLIENT_CLASS": "django_redis.client.SentinelClient",
         "SENTINELS": MEET_REDIS_SENTINEL_HOST_LIST,

@@ -22,7 +22,9 @@ class _RawMorsel(Morsel):  # type: ignore[type-arg]
         return self._header_value
 
 
-def set_token_cookie(response: Any, name: str, value: str, *, path: str, max_age: int | None) -> None:
+def set_token_cookie(
+    response: Any, name: str, value: str, *, path: str, max_age: int | None
+) -> None:
     parts = [f"{name}={value}"]
     if max_age is not None:
         parts.append(f"Max-Age={max_age}")

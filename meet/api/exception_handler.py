@@ -22,9 +22,7 @@ PAYLOAD_TOO_LARGE_HTML = (
 
 
 def payload_too_large() -> HttpResponse:
-    return HttpResponse(
-        PAYLOAD_TOO_LARGE_HTML, status=413, content_type="text/html; charset=utf-8"
-    )
+    return HttpResponse(PAYLOAD_TOO_LARGE_HTML, status=413, content_type="text/html; charset=utf-8")
 
 
 def flatten_validation_errors(detail: Any, path: str = "") -> list[dict[str, str]]:

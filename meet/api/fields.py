@@ -159,7 +159,11 @@ class ArrayField(ZodField):
     expected = "array"
 
     def __init__(
-        self, *, child: serializers.Field, length: tuple[int, str] | None = None, **kwargs: Any  # type: ignore[type-arg]
+        self,
+        *,
+        child: serializers.Field,
+        length: tuple[int, str] | None = None,
+        **kwargs: Any,  # type: ignore[type-arg]
     ) -> None:
         self.child = child
         self.length = length

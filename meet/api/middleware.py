@@ -12,7 +12,11 @@ from meet.http import forget_request, remember_request
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
-_PARSED_TYPES = ("application/json", "application/x-www-form-urlencoded", "application/webhook+json")
+_PARSED_TYPES = (
+    "application/json",
+    "application/x-www-form-urlencoded",
+    "application/webhook+json",
+)
 
 
 class CorsMiddleware:

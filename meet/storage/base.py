@@ -81,9 +81,10 @@ def apply_prefix(prefix: str, key: str) -> str:
     """
     if not key or key.startswith("/") or any(ord(char) < 32 for char in key) or "\\" in key:
         raise StorageKeyError(f"invalid storage key: {key!r}")
-    if any(segment in ("", ".", "..") for segment in key.split("/")[:-1]) or key.split("/")[
-        -1
-    ] in (".", ".."):
+    if any(segment in ("", ".", "..") for segment in key.split("/")[:-1]) or key.split("/")[-1] in (
+        ".",
+        "..",
+    ):
         raise StorageKeyError(f"invalid storage key: {key!r}")
     if key.startswith(prefix):
         return key

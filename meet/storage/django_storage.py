@@ -39,11 +39,16 @@ def _encode_token(key: str) -> str:
     return base64.urlsafe_b64encode(key.encode()).decode()
 
 
-def _decode_token(token: str) -> str:
+def _decode_token(token: str, full_prefix: str) -> str:
+    """The last key of the previous page; refuses anything a listing of ``full_prefix`` can't
+    have issued (not strict base64, not UTF-8, or a key outside the prefix)."""
     try:
-        return base64.urlsafe_b64decode(token.encode()).decode()
+        key = base64.b64decode(token.encode(), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as error:
         raise InvalidPageTokenError(token) from error
+    if not key.startswith(full_prefix):
+        raise InvalidPageTokenError(token)
+    return key
 
 
 class FileObjectStream:
@@ -122,6 +127,8 @@ class DjangoStorageObjectStore:
 
     def delete_many(self, keys: list[str]) -> None:
         for key in keys:
+            self.full_key(key)  # refuse the whole batch before deleting anything, as S3 does
+        for key in keys:
             self.delete(key)
 
     def head(self, key: str) -> ObjectInfo | None:
@@ -156,7 +163,7 @@ class DjangoStorageObjectStore:
         limit = limit or settings.STORAGE_DEFAULT_PAGE_SIZE
         after = None
         if continuation_token and continuation_token != "undefined":
-            after = _decode_token(continuation_token)
+            after = _decode_token(continuation_token, full_prefix)
         directory = full_prefix.rsplit("/", 1)[0] if "/" in full_prefix else ""
         try:
             keys = sorted(
@@ -220,6 +227,26 @@ class LocalObjectStore(DjangoStorageObjectStore):
                 tmp.flush()
                 os.fsync(tmp.fileno())
             os.replace(tmp.name, path)
+        except OSError as error:
+            raise self._unavailable(error) from error
+
+    def get_bytes(self, key: str) -> bytes | None:
+        # A directory is a key prefix, not an object (S3 answers NoSuchKey for it).
+        try:
+            return Path(self.storage.path(self.full_key(key))).read_bytes()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+        except OSError as error:
+            raise self._unavailable(error) from error
+
+    def head(self, key: str) -> ObjectInfo | None:
+        path = Path(self.storage.path(self.full_key(key)))
+        try:
+            if not path.is_file():
+                return None
+            return ObjectInfo(size=path.stat().st_size)
+        except FileNotFoundError:
+            return None
         except OSError as error:
             raise self._unavailable(error) from error
 

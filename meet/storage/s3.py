@@ -219,6 +219,11 @@ class S3ObjectStore:
             raise self._unavailable(error) from error
         try:
             self.client.create_bucket(Bucket=self.bucket)
-        except (ClientError, BotoCoreError) as error:
+        except ClientError as error:
+            code = str(error.response.get("Error", {}).get("Code"))
+            if code in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+                return False  # another process created it first
+            raise self._unavailable(error) from error
+        except BotoCoreError as error:
             raise self._unavailable(error) from error
         return True

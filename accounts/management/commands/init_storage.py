@@ -6,10 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.services import initialize_storage
 from meet.errors import MeetError
 from meet.storage import get_object_store
-
-from accounts.services import initialize_storage
 
 
 class Command(BaseCommand):
@@ -25,9 +24,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         store = get_object_store()
         try:
-            if options["create_bucket"] and hasattr(store, "ensure_bucket"):
-                if store.ensure_bucket():
-                    self.stdout.write("storage: bucket created")
+            creating = options["create_bucket"] and hasattr(store, "ensure_bucket")
+            if creating and store.ensure_bucket():
+                self.stdout.write("storage: bucket created")
             store.check_health()
             outcome = initialize_storage()
         except MeetError as error:

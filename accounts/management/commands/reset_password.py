@@ -7,9 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from meet.errors import MeetError
-
 from accounts.services import reset_password
+from meet.errors import MeetError
 
 
 class Command(BaseCommand):

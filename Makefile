@@ -1,0 +1,47 @@
+# The front door: `make run` starts the server, `make test` checks everything.
+# Every target bootstraps the virtualenv it needs (.venv, from requirements-dev.txt).
+
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON := $(BIN)/python
+# Touched after a successful install: pip runs again only when a requirements file is newer.
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test lint fmt bench
+
+help:
+	@echo "make run    start web + worker + beat (embedded storage/Redis/LiveKit when unset)"
+	@echo "make test   lint, then the whole test suite"
+	@echo "make lint   ruff check, ruff format --check, import-linter"
+	@echo "make fmt    ruff format and ruff check --fix"
+	@echo "make bench  run the benchmarks"
+	@echo "make venv   create/update .venv from requirements-dev.txt"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+run: venv
+	$(PYTHON) bin/run
+
+# pytest exits 5 when it collected no tests: a non-zero status, so make fails on it too.
+test: venv
+	$(MAKE) --no-print-directory lint
+	$(PYTHON) -m pytest -n 2 --dist loadfile
+
+# bin/run has no .py suffix: ruff only lints it when named explicitly.
+lint: venv
+	$(BIN)/ruff check . bin/run
+	$(BIN)/ruff format --check . bin/run
+	$(BIN)/lint-imports
+
+fmt: venv
+	$(BIN)/ruff format . bin/run
+	$(BIN)/ruff check --fix . bin/run
+
+bench: venv
+	$(PYTHON) -m bench

@@ -1,0 +1,3 @@
+"""``make bench``: placeholder until the first benchmark lands in bench/."""
+
+print("no benchmarks yet")

@@ -1,0 +1,263 @@
+"""The LiveKit server API, as plain synchronous functions over ``livekit-api``.
+
+One lazily started asyncio loop per process (restarted after a fork, so Celery's prefork
+children get their own) runs the SDK's aiohttp session; each function submits a coroutine and
+waits for it with a timeout. Calls go to ``LIVEKIT_URL_PRIVATE`` (``ws``→``http``).
+
+Errors: LiveKit unreachable or timing out → ``LiveKitUnavailableError`` (503 ``LiveKit Error`` /
+``LiveKit is not available``); a Twirp error → ``LiveKitRequestError`` (callers decide; the HTTP
+layer turns an uncaught one into the route's 500). "Not found" answers become ``None``/``[]``
+where the reference treats them so. behavior.md §8 lists every call and field used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import os
+import secrets
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+import aiohttp
+from django.conf import settings
+from livekit import api
+from livekit.api.twirp_client import ServerError
+from livekit.protocol import egress as egress_proto
+from livekit.protocol import models
+from livekit.protocol import room as room_proto
+
+from meet.errors import ServiceUnavailableError
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+EgressInfo = egress_proto.EgressInfo
+ParticipantInfo = models.ParticipantInfo
+Room = models.Room
+EGRESS_ACTIVE = egress_proto.EgressStatus.EGRESS_ACTIVE
+EGRESS_IN_PROGRESS = (
+    egress_proto.EgressStatus.EGRESS_STARTING,
+    egress_proto.EgressStatus.EGRESS_ACTIVE,
+    egress_proto.EgressStatus.EGRESS_ENDING,
+)
+
+
+class LiveKitUnavailableError(ServiceUnavailableError):
+    error = "LiveKit Error"
+
+    def __init__(self) -> None:
+        super().__init__("LiveKit is not available")
+
+
+class LiveKitRequestError(Exception):
+    """LiveKit answered with a Twirp error."""
+
+    def __init__(self, code: str, message: str, status: int) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+
+    @property
+    def not_found(self) -> bool:
+        return self.code == "not_found" or self.status == 404
+
+
+def http_url() -> str:
+    parsed = urlparse(settings.LIVEKIT_URL_PRIVATE)
+    scheme = {"ws": "http", "wss": "https"}.get(parsed.scheme, parsed.scheme)
+    return parsed._replace(scheme=scheme).geturl().rstrip("/")
+
+
+class _Runner:
+    """An event loop in a daemon thread holding one ``LiveKitAPI`` client."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="livekit", daemon=True)
+        self.thread.start()
+        self.client: api.LiveKitAPI | None = None
+
+    async def _client(self) -> api.LiveKitAPI:
+        if self.client is None:
+            self.client = api.LiveKitAPI(
+                http_url(),
+                settings.LIVEKIT_API_KEY,
+                settings.LIVEKIT_API_SECRET,
+                timeout=aiohttp.ClientTimeout(
+                    total=settings.LIVEKIT_TIMEOUT_SECONDS,
+                    connect=min(5, settings.LIVEKIT_TIMEOUT_SECONDS),
+                ),
+                failover=False,
+            )
+        return self.client
+
+    def run(self, call: Callable[[api.LiveKitAPI], Awaitable[T]]) -> T:
+        async def invoke() -> T:
+            return await call(await self._client())
+
+        future = asyncio.run_coroutine_threadsafe(invoke(), self.loop)
+        try:
+            return future.result(timeout=settings.LIVEKIT_TIMEOUT_SECONDS + 5)
+        except TimeoutError as error:
+            future.cancel()
+            raise LiveKitUnavailableError() from error
+
+
+@functools.cache
+def _runner() -> _Runner:
+    return _Runner()
+
+
+os.register_at_fork(after_in_child=_runner.cache_clear)
+
+
+def reset_client() -> None:
+    """Forget the client (tests that change the LiveKit settings call this)."""
+    _runner.cache_clear()
+
+
+def _call(call: Callable[[api.LiveKitAPI], Awaitable[T]]) -> T:
+    try:
+        return _runner().run(call)
+    except ServerError as error:
+        if error.status in (502, 503, 504):
+            raise LiveKitUnavailableError() from error
+        raise LiveKitRequestError(error.code, error.message, error.status) from error
+    except (TimeoutError, aiohttp.ClientConnectionError, OSError) as error:
+        logger.warning("LiveKit is not reachable at %s: %s", http_url(), error)
+        raise LiveKitUnavailableError() from error
+
+
+# --- RoomService ------------------------------------------------------------------------------
+
+
+def create_room(name: str, *, metadata: str = "", empty_timeout: int = 0) -> Room:
+    request = room_proto.CreateRoomRequest(name=name, metadata=metadata)
+    if empty_timeout:
+        request.empty_timeout = empty_timeout
+    return _call(lambda client: client.room.create_room(request))
+
+
+def get_room(name: str) -> Room | None:
+    response = _call(
+        lambda client: client.room.list_rooms(room_proto.ListRoomsRequest(names=[name]))
+    )
+    return response.rooms[0] if response.rooms else None
+
+
+def delete_room(name: str) -> None:
+    try:
+        _call(lambda client: client.room.delete_room(room_proto.DeleteRoomRequest(room=name)))
+    except LiveKitRequestError as error:
+        if not error.not_found:
+            raise
+
+
+def list_participants(room: str) -> list[ParticipantInfo]:
+    try:
+        response = _call(
+            lambda client: client.room.list_participants(
+                room_proto.ListParticipantsRequest(room=room)
+            )
+        )
+    except LiveKitRequestError as error:
+        if error.not_found:
+            return []
+        raise
+    return list(response.participants)
+
+
+def get_participant(room: str, identity: str) -> ParticipantInfo | None:
+    try:
+        return _call(
+            lambda client: client.room.get_participant(
+                room_proto.RoomParticipantIdentity(room=room, identity=identity)
+            )
+        )
+    except LiveKitRequestError as error:
+        if error.not_found:
+            return None
+        raise
+
+
+def update_participant_metadata(room: str, identity: str, metadata: str) -> None:
+    _call(
+        lambda client: client.room.update_participant(
+            room_proto.UpdateParticipantRequest(room=room, identity=identity, metadata=metadata)
+        )
+    )
+
+
+def remove_participant(room: str, identity: str) -> None:
+    _call(
+        lambda client: client.room.remove_participant(
+            room_proto.RoomParticipantIdentity(room=room, identity=identity)
+        )
+    )
+
+
+def send_data(
+    room: str,
+    payload: dict[str, Any],
+    *,
+    topic: str,
+    destination_identities: list[str] | None = None,
+    destination_sids: list[str] | None = None,
+) -> None:
+    """A reliable data message (UTF-8 JSON) to everyone, or to the given participants."""
+    request = room_proto.SendDataRequest(
+        room=room,
+        data=json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode(),
+        kind=models.DataPacket.Kind.RELIABLE,
+        topic=topic,
+        destination_identities=destination_identities or [],
+        destination_sids=destination_sids or [],
+        nonce=secrets.token_bytes(16),
+    )
+    _call(lambda client: client.room.send_data(request))
+
+
+# --- Egress -----------------------------------------------------------------------------------
+
+
+def start_room_composite_egress(room_name: str, filepath: str) -> EgressInfo:
+    output = egress_proto.EncodedFileOutput(
+        file_type=egress_proto.EncodedFileType.DEFAULT_FILETYPE,
+        filepath=filepath,
+        disable_manifest=True,
+    )
+    request = egress_proto.RoomCompositeEgressRequest(
+        room_name=room_name, layout="grid", file_outputs=[output]
+    )
+    request.file.CopyFrom(output)
+    return _call(lambda client: client.egress.start_room_composite_egress(request))
+
+
+def stop_egress(egress_id: str) -> EgressInfo:
+    return _call(
+        lambda client: client.egress.stop_egress(
+            egress_proto.StopEgressRequest(egress_id=egress_id)
+        )
+    )
+
+
+def list_egress(
+    *, room_name: str = "", egress_id: str = "", active: bool = False
+) -> list[EgressInfo]:
+    request = egress_proto.ListEgressRequest(
+        room_name=room_name, egress_id=egress_id, active=active
+    )
+    try:
+        response = _call(lambda client: client.egress.list_egress(request))
+    except LiveKitRequestError as error:
+        if error.not_found or "egress does not exist" in error.message:
+            return []
+        raise
+    return list(response.items)

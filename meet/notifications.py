@@ -1,0 +1,32 @@
+"""Emit an outgoing webhook event from any app without importing the webhooks app.
+
+Rooms and recordings sit below ``webhooks`` in the dependency order, so they hand the event to
+the ``webhooks.send_webhook`` Celery task by name, with a primitive payload. Emitting never fails
+or delays the caller: a broker that cannot be reached is logged and the event is lost, like the
+reference's fire-and-forget sends.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+SEND_WEBHOOK_TASK = "webhooks.send_webhook"
+
+
+def emit(event: str, data: dict[str, Any]) -> None:
+    from meet.celery import app
+
+    creation_date = int(time.time() * 1000)
+    try:
+        app.send_task(
+            SEND_WEBHOOK_TASK,
+            args=[event, data, creation_date],
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2},
+        )
+    except Exception:  # the triggering flow must go on whatever happens to the broker
+        logger.exception("Could not enqueue webhook event %s", event)
