@@ -32,7 +32,15 @@ def request_protocol(request: Any) -> str:
 def base_url_for(request: Any) -> str:
     if settings.MEET_BASE_URL:
         return str(settings.MEET_BASE_URL)
-    host = request.META.get("HTTP_HOST") or f"localhost:{settings.SERVER_PORT}"
+    meta = request.META
+    host = meta.get("HTTP_HOST")
+    if not host:
+        server, port = meta.get("SERVER_NAME"), str(meta.get("SERVER_PORT", ""))
+        host = (
+            (server if port in ("", "80", "443") else f"{server}:{port}")
+            if server
+            else f"localhost:{settings.SERVER_PORT}"
+        )
     return f"{request_protocol(request)}://{host}"
 
 

@@ -86,5 +86,9 @@ def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | Http
     request = context.get("request")
     method = (getattr(request, "method", "") or "").lower()
     operation = getattr(view, "operations", {}).get(method, "processing the request")
+    try:
+        operation = operation.format(**(getattr(view, "kwargs", None) or {}))
+    except (KeyError, IndexError, ValueError):
+        pass
     logger.exception("Unexpected error while %s", operation)
     return error_response(InternalError(operation))

@@ -68,6 +68,13 @@ class ZodField(serializers.Field):  # type: ignore[type-arg]
         return value
 
 
+class AnyField(ZodField):
+    """``z.any()`` that is still required: the value is checked by the serializer."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        return data
+
+
 class StringField(ZodField):
     """``z.string()`` with optional checks; every failing check is reported, as zod does."""
 
@@ -145,12 +152,56 @@ class EnumField(ZodField):
 
 
 class NumberField(ZodField):
+    """``z.number()`` with optional checks (computed at validation time, e.g. "now + 1 h")."""
+
     expected = "number"
+
+    def __init__(
+        self, *, checks: tuple[tuple[Callable[[float], bool], str], ...] = (), **kwargs: Any
+    ) -> None:
+        self.checks = checks
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> float | int:
         if isinstance(data, bool) or not isinstance(data, int | float) or math.isnan(data):
             raise type_error("number", data)
+        messages = [message for check, message in self.checks if not check(data)]
+        if messages:
+            raise CheckFailed(messages)
         return data
+
+
+class CoercedNumberField(ZodField):
+    """``z.coerce.number()`` on a query string value: JavaScript ``Number()``, then checks."""
+
+    expected = "number"
+
+    def __init__(
+        self,
+        *,
+        checks: tuple[tuple[Callable[[float], bool], str], ...] = (),
+        transform: Callable[[float], Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.checks = checks
+        self.transform = transform
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        from meet.api.query import js_number
+
+        if isinstance(data, str):
+            number = js_number(data)
+        elif isinstance(data, int | float):  # bool is an int: Number(true) is 1
+            number = float(data)
+        else:
+            number = math.nan  # Number([...]) / Number({}) are NaN for anything useful here
+        if math.isnan(number):
+            raise type_error("number", number)
+        messages = [message for check, message in self.checks if not check(number)]
+        if messages:
+            raise CheckFailed(messages)
+        return self.transform(number) if self.transform else number
 
 
 class ArrayField(ZodField):

@@ -1,0 +1,155 @@
+"""Rooms as ``rooms/{roomId}/{roomId}.json``, cached in Redis under ``ov_meet:room:{roomId}``.
+
+Single reads are cache-first (the reference's hybrid cache). Listings page through storage with
+continuation tokens (never the whole bucket) and read the page's rooms from Redis in one
+``MGET``, falling back to parallel storage reads for the misses.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from meet import cache
+from meet.api.pagination import Page
+from meet.redis_connection import RedisError, redis
+from meet.storage import get_object_store, keys
+from rooms.domain import AutoDeletionPolicy, RecordingConfig, Room, RoomConfig, path_of
+
+logger = logging.getLogger(__name__)
+
+_FETCH_POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="room-fetch")
+
+
+def _cache_key(room_id: str) -> str:
+    return f"room:{room_id}"
+
+
+def config_to_json(config: RoomConfig) -> dict[str, Any]:
+    recording: dict[str, Any] = {"enabled": config.recording.enabled}
+    if config.recording.allow_access_to is not None:
+        recording["allowAccessTo"] = config.recording.allow_access_to
+    return {
+        "recording": recording,
+        "chat": {"enabled": config.chat_enabled},
+        "virtualBackground": {"enabled": config.virtual_background_enabled},
+    }
+
+
+def config_from_json(raw: dict[str, Any] | None) -> RoomConfig:
+    raw = raw or {}
+    recording = raw.get("recording") or {}
+    return RoomConfig(
+        recording=RecordingConfig(
+            enabled=bool(recording.get("enabled", True)),
+            allow_access_to=recording.get("allowAccessTo"),
+        ),
+        chat_enabled=bool((raw.get("chat") or {}).get("enabled", True)),
+        virtual_background_enabled=bool((raw.get("virtualBackground") or {}).get("enabled", True)),
+    )
+
+
+class RoomRepository:
+    @staticmethod
+    def to_json(room: Room) -> dict[str, Any]:
+        raw: dict[str, Any] = {
+            "roomId": room.room_id,
+            "roomName": room.room_name,
+            "creationDate": room.creation_date,
+        }
+        if room.auto_deletion_date is not None:
+            raw["autoDeletionDate"] = room.auto_deletion_date
+        raw["autoDeletionPolicy"] = {
+            "withMeeting": room.auto_deletion_policy.with_meeting,
+            "withRecordings": room.auto_deletion_policy.with_recordings,
+        }
+        raw["config"] = config_to_json(room.config)
+        raw["moderatorUrl"] = path_of(room.moderator_url)
+        raw["speakerUrl"] = path_of(room.speaker_url)
+        raw["status"] = room.status
+        raw["meetingEndAction"] = room.meeting_end_action
+        return raw
+
+    @staticmethod
+    def from_json(raw: dict[str, Any]) -> Room:
+        policy = raw.get("autoDeletionPolicy") or {}
+        return Room(
+            room_id=str(raw["roomId"]),
+            room_name=str(raw.get("roomName", "")),
+            creation_date=raw.get("creationDate", 0),
+            auto_deletion_date=raw.get("autoDeletionDate"),
+            auto_deletion_policy=AutoDeletionPolicy(
+                with_meeting=str(policy.get("withMeeting", "fail")),
+                with_recordings=str(policy.get("withRecordings", "fail")),
+            ),
+            config=config_from_json(raw.get("config")),
+            moderator_url=str(raw.get("moderatorUrl", "")),
+            speaker_url=str(raw.get("speakerUrl", "")),
+            status=str(raw.get("status", "open")),
+            meeting_end_action=str(raw.get("meetingEndAction", "none")),
+        )
+
+    def get(self, room_id: str) -> Room | None:
+        cached = cache.get_json(_cache_key(room_id))
+        if isinstance(cached, dict):
+            return self.from_json(cached)
+        raw = get_object_store().get_json(keys.room_key(room_id))
+        if not isinstance(raw, dict):
+            return None
+        cache.backfill_json(_cache_key(room_id), raw)
+        return self.from_json(raw)
+
+    def exists(self, room_id: str) -> bool:
+        return self.get(room_id) is not None
+
+    def save(self, room: Room) -> None:
+        raw = self.to_json(room)
+        cache.invalidate(_cache_key(room.room_id))
+        get_object_store().put_json(keys.room_key(room.room_id), raw)
+        cache.set_json(_cache_key(room.room_id), raw)
+
+    def delete(self, room_id: str) -> None:
+        cache.invalidate(_cache_key(room_id))
+        get_object_store().delete(keys.room_key(room_id))
+
+    def list(self, *, prefix: str, limit: int, page_token: str | None) -> Page[Room]:
+        store = get_object_store()
+        page = store.list_keys(
+            keys.rooms_list_prefix(prefix), limit=limit, continuation_token=page_token
+        )
+        room_keys = [key for key in page.keys if key.endswith(".json")]
+        room_ids = [key.rsplit("/", 1)[-1][: -len(".json")] for key in room_keys]
+        raws = self._cached_many(room_ids)
+        missing = [index for index, raw in enumerate(raws) if raw is None]
+        if missing:
+            fetched = _FETCH_POOL.map(lambda index: store.get_json(room_keys[index]), missing)
+            for index, raw in zip(missing, fetched, strict=True):
+                if isinstance(raw, dict):
+                    raws[index] = raw
+                    cache.backfill_json(_cache_key(room_ids[index]), raw)
+        rooms = [self.from_json(raw) for raw in raws if isinstance(raw, dict)]
+        return Page(
+            items=rooms, is_truncated=page.is_truncated, next_page_token=page.next_page_token
+        )
+
+    @staticmethod
+    def _cached_many(room_ids: list[str]) -> list[dict[str, Any] | None]:
+        if not room_ids:
+            return []
+        try:
+            values = redis().mget(
+                [f"{cache.KEY_PREFIX}{_cache_key(room_id)}" for room_id in room_ids]
+            )
+        except RedisError as error:
+            logger.warning("Redis unavailable for the room listing, reading storage: %s", error)
+            return [None] * len(room_ids)
+        result: list[dict[str, Any] | None] = []
+        for value in values:
+            try:
+                parsed = json.loads(value) if value is not None else None
+            except ValueError:
+                parsed = None
+            result.append(parsed if isinstance(parsed, dict) else None)
+        return result
