@@ -142,7 +142,7 @@ admin = access_token(UserRole.ADMIN)
 user = access_token(UserRole.USER)
 
 
-def _valid_participant_metadata(metadata: Any) -> bool:
+def valid_participant_metadata(metadata: Any) -> bool:
     if not isinstance(metadata, dict):
         return False
     url = metadata.get("livekitUrl")
@@ -172,7 +172,7 @@ def participant_token(request: Any) -> Principal:
     if role not in PARTICIPANT_ROLES:
         raise NoParticipantRoleError()
     metadata = parse_metadata(claims)
-    if not _valid_participant_metadata(metadata):
+    if not valid_participant_metadata(metadata):
         raise InvalidParticipantTokenError()
     if role not in [item["role"] for item in metadata["roles"]]:
         raise InsufficientPermissionsError()

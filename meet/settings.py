@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
@@ -277,9 +278,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
-# Filled by the rooms and recordings features (room GC hourly, recording-lock GC every 30 min,
-# stale-recording cleanup every 15 min). Every entry's task runs under meet.locks.run_exclusively.
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Every entry's task runs under meet.locks.run_exclusively, so two beats (or a tick that overlaps
+# the previous run) do the work once. Expiry ~1.5 x the interval drops ticks a dead worker missed.
+ROOM_GC_INTERVAL_SECONDS = 3600
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Rooms past their autoDeletionDate; hourly as the reference (minute 0 of every hour).
+    "rooms-delete-expired": {
+        "task": "rooms.delete_expired_rooms",
+        "schedule": crontab(minute=0),
+        "options": {"expires": ROOM_GC_INTERVAL_SECONDS * 1.5},
+    },
+}
 
 # --- Internal constants (not read from the environment) ---------------------------------------
 API_PREFIX = "/api/v1"
@@ -295,6 +304,7 @@ RECORDING_TOKEN_TTL_SECONDS = 2 * 3600
 # The reference passes milliseconds where Redis wants seconds (32 days -> ~87 years); we use
 # seconds as intended (docs/compatibility.md).
 CACHE_TTL_SECONDS = 32 * 24 * 3600
+PARTICIPANT_NAME_TTL_SECONDS = 12 * 3600
 PASSWORD_HASH_ROUNDS = 10
 LOGIN_RATE_LIMIT = 5
 LOGIN_RATE_WINDOW_SECONDS = 5 * 60

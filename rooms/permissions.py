@@ -20,3 +20,13 @@ def check_moderator(principal: Principal, room_id: str) -> None:
 
 def is_speaker(principal: Principal) -> bool:
     return principal.kind == "participant" and principal.selected_role == "speaker"
+
+
+def require_room_access(request: object, role: str) -> None:
+    """``authModeToAccessRoom`` (§2.9): who must be logged in to join with ``role``."""
+    from accounts import services as accounts_services
+    from accounts.authentication import run_chain, user
+
+    mode = accounts_services.get_global_config().authentication.auth_mode_to_access_room
+    if mode == "all_users" or (mode == "moderators_only" and role == "moderator"):
+        run_chain(request, (user,))

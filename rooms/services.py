@@ -409,3 +409,56 @@ def delete_rooms(
             else:
                 successful.append(result)
     return BulkDeletionResult(successful=successful, failed=failed)
+
+
+# --- Expired-room garbage collection (behavior.md §4.2) ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiredRoomsSummary:
+    examined: int
+    expired: list[str]
+    outcomes: dict[str, str]  # room id -> success code, or the error name
+
+    def line(self, *, dry_run: bool) -> str:
+        if dry_run:
+            return (
+                f"{len(self.expired)} of {self.examined} room(s) expired (dry run, nothing changed)"
+            )
+        counts: dict[str, int] = {}
+        for outcome in self.outcomes.values():
+            counts[outcome] = counts.get(outcome, 0) + 1
+        detail = ", ".join(f"{code}: {count}" for code, count in sorted(counts.items()))
+        return f"{len(self.expired)} of {self.examined} room(s) expired" + (
+            f" ({detail})" if detail else ""
+        )
+
+
+def delete_expired_rooms(*, dry_run: bool = False) -> ExpiredRoomsSummary:
+    """Rooms whose ``autoDeletionDate`` has passed, deleted with their own policy."""
+    now = now_ms()
+    examined = 0
+    expired: list[Room] = []
+    for room in iter_all_rooms():
+        examined += 1
+        if room.auto_deletion_date and room.auto_deletion_date < now:
+            expired.append(room)
+    outcomes: dict[str, str] = {}
+    if not dry_run:
+        for room in expired:
+            try:
+                outcome = delete_room(
+                    room_id=room.room_id,
+                    with_meeting=room.auto_deletion_policy.with_meeting,
+                    with_recordings=room.auto_deletion_policy.with_recordings,
+                )
+                outcomes[room.room_id] = outcome.code
+            except MeetError as error:
+                logger.warning("Expired room %s not deleted: %s", room.room_id, error.message)
+                outcomes[room.room_id] = error.error
+            except Exception:  # one room must not stop the collection
+                logger.exception("Expired room %s not deleted", room.room_id)
+                outcomes[room.room_id] = "Internal Server Error"
+    return ExpiredRoomsSummary(
+        examined=examined, expired=[r.room_id for r in expired], outcomes=outcomes
+    )

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-from django.urls import URLPattern
-
 from meet.api.views import route
-from rooms import views
+from rooms import meeting_views, views
 
 public_urlpatterns = [
     route("rooms", views.RoomListView.as_view()),
@@ -11,4 +9,19 @@ public_urlpatterns = [
     route("rooms/<roomId>/config", views.RoomConfigView.as_view()),
     route("rooms/<roomId>/status", views.RoomStatusView.as_view()),
 ]
-internal_urlpatterns: list[URLPattern] = []
+internal_urlpatterns = [
+    route("rooms/<roomId>/recording-token", meeting_views.RecordingTokenView.as_view()),
+    route("rooms/<roomId>/roles", meeting_views.RoomRolesView.as_view()),
+    route("rooms/<roomId>/roles/<secret>", meeting_views.RoomRoleView.as_view()),
+    route("participants/token", meeting_views.ParticipantTokenView.as_view()),
+    route("participants/token/refresh", meeting_views.ParticipantTokenRefreshView.as_view()),
+    route("meetings/<roomId>", meeting_views.MeetingView.as_view()),
+    route(
+        "meetings/<roomId>/participants/<participantIdentity>",
+        meeting_views.MeetingParticipantView.as_view(),
+    ),
+    route(
+        "meetings/<roomId>/participants/<participantIdentity>/role",
+        meeting_views.MeetingParticipantRoleView.as_view(),
+    ),
+]

@@ -5,18 +5,18 @@ The rooms and recordings services own the handlers; this table is where they are
 
 from __future__ import annotations
 
+from rooms import events as room_events
+from rooms.services import room_exists
 from webhooks import livekit_events
 from webhooks.livekit_events import Handler
 
-# Filled by the rooms (room_started, room_finished, participant_joined/left) and recordings
-# (egress_started/updated/ended) features.
-EVENT_HANDLERS: dict[str, Handler] = {}
-
-
-def room_exists(room_id: str) -> bool:
-    from meet.storage import get_object_store, keys
-
-    return get_object_store().exists(keys.room_key(room_id)) if room_id else False
+# The recordings feature adds egress_started / egress_updated / egress_ended.
+EVENT_HANDLERS: dict[str, Handler] = {
+    "room_started": room_events.on_room_started,
+    "room_finished": room_events.on_room_finished,
+    "participant_joined": room_events.on_participant_joined,
+    "participant_left": room_events.on_participant_left,
+}
 
 
 def receive_livekit_webhook(body: str | None, authorization: str) -> str:

@@ -1,0 +1,162 @@
+"""Internal API: room roles, participant and recording tokens, moderator actions (§5.3-5.5)."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.authentication import chain, participant_token, read_participant_token, transport_mode
+from accounts.domain import AuthTransportMode
+from accounts.errors import InvalidParticipantTokenError
+from meet.api.cookies import set_token_cookie
+from meet.api.views import MeetAPIView
+from rooms import participants
+from rooms.errors import ArchivedRoomNotFoundError, NoParticipantTokenError
+from rooms.permissions import check_moderator, require_room_access
+from rooms.serializers import validated_room_id
+from rooms.serializers_internal import (
+    ParticipantRoleSerializer,
+    ParticipantTokenSerializer,
+    RecordingTokenSerializer,
+)
+
+TAGS = ["internal rooms"]
+_SAFE_ROOM_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _token_response(request: Request, token: str, cookie: str, max_age: int | None) -> Response:
+    response = Response({"token": token})
+    if transport_mode(request) == AuthTransportMode.COOKIE:
+        set_token_cookie(response, cookie, token, path="/", max_age=max_age)
+    return response
+
+
+class RoomRolesView(MeetAPIView):
+    operations = {"get": "getting room roles and permissions for room '{roomId}'"}
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=TAGS)
+    def get(self, request: Request, roomId: str) -> Response:  # noqa: N803 - route name
+        return Response(participants.room_roles(validated_room_id(roomId)))
+
+
+class RoomRoleView(MeetAPIView):
+    operations = {
+        "get": "getting room role and permissions for room '{roomId}' and secret '{secret}'"
+    }
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=TAGS)
+    def get(self, request: Request, roomId: str, secret: str) -> Response:  # noqa: N803
+        return Response(participants.room_role_for_secret(validated_room_id(roomId), secret))
+
+
+class ParticipantTokenView(MeetAPIView):
+    operations = {"post": "generating participant token for room '{roomId}'"}
+
+    @extend_schema(
+        request=ParticipantTokenSerializer, responses={200: OpenApiTypes.OBJECT}, tags=TAGS
+    )
+    def post(self, request: Request) -> Response:
+        data = self.validated(ParticipantTokenSerializer, request.data)
+        room, role = participants.resolve_role(data["room_id"], data["secret"])
+        require_room_access(request, role)
+        token = participants.generate_participant_token(
+            room=room,
+            role=role,
+            participant_name=data.get("participant_name"),
+            participant_identity=data.get("participant_identity"),
+            previous_token=request.COOKIES.get(settings.PARTICIPANT_TOKEN_COOKIE),
+        )
+        return _token_response(request, token, settings.PARTICIPANT_TOKEN_COOKIE, None)
+
+
+class ParticipantTokenRefreshView(MeetAPIView):
+    operations = {"post": "refreshing participant token for room '{roomId}'"}
+
+    @extend_schema(
+        request=ParticipantTokenSerializer, responses={200: OpenApiTypes.OBJECT}, tags=TAGS
+    )
+    def post(self, request: Request) -> Response:
+        data = self.validated(ParticipantTokenSerializer, request.data)
+        room, role = participants.resolve_role(data["room_id"], data["secret"])
+        require_room_access(request, role)
+        previous = read_participant_token(request)
+        if not previous:
+            raise NoParticipantTokenError()
+        previous_roles = participants.roles_of_previous_token(previous)
+        if not previous_roles:
+            raise InvalidParticipantTokenError()
+        token = participants.refresh_participant_token(
+            room=room,
+            role=role,
+            participant_name=data.get("participant_name"),
+            participant_identity=data.get("participant_identity"),
+            previous_roles=previous_roles,
+        )
+        return _token_response(request, token, settings.PARTICIPANT_TOKEN_COOKIE, None)
+
+
+class RecordingTokenView(MeetAPIView):
+    operations = {"post": "generating recording token for room '{roomId}'"}
+
+    @extend_schema(
+        request=RecordingTokenSerializer, responses={200: OpenApiTypes.OBJECT}, tags=TAGS
+    )
+    def post(self, request: Request, roomId: str) -> Response:  # noqa: N803
+        if not _SAFE_ROOM_ID.match(roomId):  # the raw id is a storage key part here
+            raise ArchivedRoomNotFoundError(roomId)
+        secret = request.data.get("secret") if isinstance(request.data, dict) else None
+        role, permissions = participants.recording_token_role(roomId, secret)
+        require_room_access(request, role)
+        room_id = validated_room_id(roomId)
+        self.validated(RecordingTokenSerializer, request.data)
+        token = participants.generate_recording_token(room_id, role, permissions)
+        return _token_response(
+            request, token, settings.RECORDING_TOKEN_COOKIE, settings.RECORDING_TOKEN_TTL_SECONDS
+        )
+
+
+class MeetingView(MeetAPIView):
+    authentication_classes = chain(participant_token)
+    operations = {"delete": "ending meeting from room '{roomId}'"}
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["meetings"])
+    def delete(self, request: Request, roomId: str) -> Response:  # noqa: N803
+        room_id = validated_room_id(roomId)
+        check_moderator(request.user, room_id)
+        participants.end_meeting(room_id)
+        return Response({"message": f"Meeting in room '{room_id}' ended successfully"})
+
+
+class MeetingParticipantView(MeetAPIView):
+    authentication_classes = chain(participant_token)
+    operations = {"delete": "kicking participant '{participantIdentity}' from room '{roomId}'"}
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["meetings"])
+    def delete(self, request: Request, roomId: str, participantIdentity: str) -> Response:  # noqa: N803
+        room_id = validated_room_id(roomId)
+        check_moderator(request.user, room_id)
+        participants.kick_participant(room_id, participantIdentity)
+        message = f"Participant '{participantIdentity}' kicked successfully from room '{room_id}'"
+        return Response({"message": message})
+
+
+class MeetingParticipantRoleView(MeetAPIView):
+    authentication_classes = chain(participant_token)
+    operations = {"put": "changing role for participant '{participantIdentity}' in room '{roomId}'"}
+
+    @extend_schema(
+        request=ParticipantRoleSerializer, responses={200: OpenApiTypes.OBJECT}, tags=["meetings"]
+    )
+    def put(self, request: Request, roomId: str, participantIdentity: str) -> Response:  # noqa: N803
+        room_id = validated_room_id(roomId)
+        check_moderator(request.user, room_id)
+        role = self.validated(ParticipantRoleSerializer, request.data)["role"]
+        participants.change_participant_role(room_id, participantIdentity, role)
+        return Response(
+            {"message": f"Participant '{participantIdentity}' role updated to '{role}'"}
+        )

@@ -1,0 +1,25 @@
+"""Scheduled room jobs (thin: a lock, then the service)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+from meet.locks import run_exclusively
+from rooms import services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="rooms.delete_expired_rooms", ignore_result=True)
+def delete_expired_rooms_task() -> str | None:
+    return _collect()
+
+
+@run_exclusively("roomGarbageCollector", interval_seconds=settings.ROOM_GC_INTERVAL_SECONDS)
+def _collect() -> str:
+    line = services.delete_expired_rooms().line(dry_run=False)
+    logger.info("Room GC: %s", line)
+    return line
