@@ -1,3 +1,24 @@
-"""``make bench``: placeholder until the first benchmark lands in bench/."""
+"""``make bench``: every benchmark in one run, figures side by side.
 
-print("no benchmarks yet")
+``python -m bench [--quick]``. Runs in-process against a moto S3 server and Redis (started as
+the tests do), so the figures compare code paths on this machine, not network latency.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from bench.environment import bench_environment
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    with bench_environment():
+        from bench import rooms
+
+        for line in rooms.run(quick=quick):
+            print(line)
+
+
+if __name__ == "__main__":
+    main()

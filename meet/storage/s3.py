@@ -80,12 +80,16 @@ class S3ObjectStore:
         )
         self.bucket = settings.MEET_S3_BUCKET
         self.prefix = settings.STORAGE_KEY_PREFIX
+        self._client: Any = None
 
     @property
     def client(self) -> Any:
-        # django-storages keeps one boto3 connection per thread; its low-level client is what we
-        # use for the calls the Storage API lacks.
-        return self.storage.connection.meta.client
+        # The low-level client of the connection django-storages configured, built once and
+        # shared: boto3 clients are thread-safe, and building one per thread (as
+        # django-storages' thread-local resources do) costs far more than the request itself.
+        if self._client is None:
+            self._client = self.storage.connection.meta.client
+        return self._client
 
     def full_key(self, key: str) -> str:
         return apply_prefix(self.prefix, key)
