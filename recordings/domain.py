@@ -1,0 +1,176 @@
+"""Recordings: the stored MeetRecordingInfo, ids, and the EgressInfo → recording mapping."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from livekit.protocol import egress as egress_proto
+
+from rooms.domain import sanitize_room_id
+
+
+class RecordingStatus(StrEnum):
+    STARTING = "starting"
+    ACTIVE = "active"
+    ENDING = "ending"
+    COMPLETE = "complete"
+    FAILED = "failed"
+    ABORTED = "aborted"
+    LIMIT_REACHED = "limit_reached"
+
+
+FINISHED = frozenset(
+    {
+        RecordingStatus.COMPLETE,
+        RecordingStatus.FAILED,
+        RecordingStatus.ABORTED,
+        RecordingStatus.LIMIT_REACHED,
+    }
+)
+
+_EGRESS_STATUS = {
+    egress_proto.EgressStatus.EGRESS_STARTING: RecordingStatus.STARTING,
+    egress_proto.EgressStatus.EGRESS_ACTIVE: RecordingStatus.ACTIVE,
+    egress_proto.EgressStatus.EGRESS_ENDING: RecordingStatus.ENDING,
+    egress_proto.EgressStatus.EGRESS_COMPLETE: RecordingStatus.COMPLETE,
+    egress_proto.EgressStatus.EGRESS_FAILED: RecordingStatus.FAILED,
+    egress_proto.EgressStatus.EGRESS_ABORTED: RecordingStatus.ABORTED,
+    egress_proto.EgressStatus.EGRESS_LIMIT_REACHED: RecordingStatus.LIMIT_REACHED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingId:
+    room_id: str
+    egress_id: str
+    uid: str
+
+    def __str__(self) -> str:
+        return f"{self.room_id}--{self.egress_id}--{self.uid}"
+
+
+_UID = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def parse_recording_id(value: str) -> RecordingId | None:
+    """``{roomId}--{egressId}--{uid}`` as the reference validates it (api-contract.md §3.1):
+    trimmed; a sanitisable first part is sanitised; the middle part starts with ``EG_`` and is
+    longer than 3 characters. ``None`` when it does not follow the format. Parts that could
+    reach another storage key (anything but letters, digits, ``_`` and ``-``) are refused too."""
+    parts = value.strip().split("--")
+    if len(parts) != 3:
+        return None
+    room_part, egress_id, uid = parts
+    sanitized = sanitize_room_id(room_part)
+    room_id = sanitized or room_part
+    if not room_id or not egress_id.startswith("EG_") or len(egress_id) <= 3 or not uid:
+        return None
+    if not (_UID.match(room_id) and _UID.match(egress_id) and _UID.match(uid)):
+        return None
+    return RecordingId(room_id=room_id, egress_id=egress_id, uid=uid)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Recording:
+    """MeetRecordingInfo. Numbers keep the reference's float arithmetic (ns * 1e-6, ns * 1e-9)."""
+
+    recording_id: str
+    room_id: str
+    room_name: str
+    status: str
+    filename: str | None = None
+    start_date: float | int = 0
+    end_date: float | int | None = None
+    duration: float | int | None = None
+    size: int | None = None
+    error_code: int | None = None
+    error: str | None = None
+    details: str | None = None
+
+    @property
+    def id(self) -> RecordingId:
+        parsed = parse_recording_id(self.recording_id)
+        if parsed is None:
+            raise ValueError(f"invalid recording id {self.recording_id!r}")
+        return parsed
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED
+
+
+def js_number(value: float) -> float | int:
+    """A double as ``JSON.stringify`` writes it: integral values without ``.0``."""
+    return int(value) if float(value).is_integer() and abs(value) < 2**63 else value
+
+
+def recording_from_egress(info: egress_proto.EgressInfo, room_name: str) -> Recording:
+    """behavior.md §3.6. ``fileResults[0].filename`` is required."""
+    if not info.file_results:
+        raise ValueError("egress has no file results")
+    result = info.file_results[0]
+    filename = result.filename.rsplit("/", 1)[-1]
+    uid = filename.split("--", 1)[1].split(".", 1)[0] if "--" in filename else ""
+    started = info.started_at or info.updated_at or 0
+    return Recording(
+        recording_id=f"{info.room_name}--{info.egress_id}--{uid}",
+        room_id=info.room_name,
+        room_name=room_name,
+        status=_EGRESS_STATUS.get(info.status, RecordingStatus.FAILED),
+        filename=filename,
+        start_date=js_number(float(started) * 1e-6),
+        end_date=js_number(float(info.ended_at) * 1e-6) if info.ended_at else None,
+        duration=js_number(float(result.duration) * 1e-9) if result.duration else None,
+        size=int(result.size) if result.size else None,
+        error_code=int(info.error_code) if info.error_code else None,
+        error=info.error or None,
+        details=info.details or None,
+    )
+
+
+def is_recording_egress(info: egress_proto.EgressInfo) -> bool:
+    return bool(info.file_results) and not info.stream_results
+
+
+def recording_to_json(recording: Recording) -> dict[str, Any]:
+    """The stored and wire form: undefined fields omitted, key order as the reference."""
+    raw: dict[str, Any] = {
+        "recordingId": recording.recording_id,
+        "roomId": recording.room_id,
+        "roomName": recording.room_name,
+        "status": recording.status,
+    }
+    if recording.filename is not None:
+        raw["filename"] = recording.filename
+    raw["startDate"] = recording.start_date
+    for key, value in (
+        ("endDate", recording.end_date),
+        ("duration", recording.duration),
+        ("size", recording.size),
+        ("errorCode", recording.error_code),
+        ("error", recording.error),
+        ("details", recording.details),
+    ):
+        if value is not None:
+            raw[key] = value
+    return raw
+
+
+def recording_from_json(raw: dict[str, Any]) -> Recording:
+    return Recording(
+        recording_id=str(raw["recordingId"]),
+        room_id=str(raw.get("roomId", "")),
+        room_name=str(raw.get("roomName", "")),
+        status=str(raw.get("status", RecordingStatus.FAILED)),
+        filename=raw.get("filename"),
+        start_date=raw.get("startDate", 0),
+        end_date=raw.get("endDate"),
+        duration=raw.get("duration"),
+        size=raw.get("size"),
+        error_code=raw.get("errorCode"),
+        error=raw.get("error"),
+        details=raw.get("details"),
+    )

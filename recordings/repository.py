@@ -1,0 +1,118 @@
+"""Recording metadata, share secrets and media, at the reference's keys (behavior.md §1.2).
+
+* metadata ``recordings/.metadata/{roomId}/{egressId}/{uid}.json`` (cache
+  ``ov_meet:recording:{id}``)
+* secrets ``recordings/.secrets/{roomId}/{egressId}/{uid}.json`` (cache
+  ``ov_meet:recording_secrets:{id}``)
+* media ``recordings/{roomId}/{roomId}--{uid}.mp4`` (written by LiveKit Egress)
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from meet import cache
+from meet.api.pagination import Page
+from meet.storage import ObjectInfo, ObjectStream, get_object_store, keys
+from recordings.domain import Recording, RecordingId, recording_from_json, recording_to_json
+
+logger = logging.getLogger(__name__)
+
+_FETCH_POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="recording-fetch")
+
+
+def _metadata_key(recording_id: RecordingId) -> str:
+    return keys.recording_metadata_key(
+        recording_id.room_id, recording_id.egress_id, recording_id.uid
+    )
+
+
+def _secrets_key(recording_id: RecordingId) -> str:
+    return keys.recording_secrets_key(
+        recording_id.room_id, recording_id.egress_id, recording_id.uid
+    )
+
+
+def media_key(recording_id: RecordingId) -> str:
+    return keys.recording_media_key(recording_id.room_id, recording_id.uid)
+
+
+class RecordingRepository:
+    def get(self, recording_id: RecordingId) -> Recording | None:
+        cache_key = f"recording:{recording_id}"
+        cached = cache.get_json(cache_key)
+        if isinstance(cached, dict):
+            return recording_from_json(cached)
+        raw = get_object_store().get_json(_metadata_key(recording_id))
+        if not isinstance(raw, dict):
+            return None
+        cache.backfill_json(cache_key, raw)
+        return recording_from_json(raw)
+
+    def save(self, recording: Recording) -> None:
+        raw = recording_to_json(recording)
+        cache_key = f"recording:{recording.recording_id}"
+        cache.invalidate(cache_key)
+        get_object_store().put_json(_metadata_key(recording.id), raw)
+        cache.set_json(cache_key, raw)
+
+    def get_secrets(self, recording_id: RecordingId) -> dict[str, str] | None:
+        cache_key = f"recording_secrets:{recording_id}"
+        cached = cache.get_json(cache_key)
+        if isinstance(cached, dict):
+            return {str(k): str(v) for k, v in cached.items()}
+        raw = get_object_store().get_json(_secrets_key(recording_id))
+        if not isinstance(raw, dict):
+            return None
+        cache.backfill_json(cache_key, raw)
+        return {str(k): str(v) for k, v in raw.items()}
+
+    def save_secrets(self, recording_id: RecordingId, public: str, private: str) -> None:
+        raw = {"publicAccessSecret": public, "privateAccessSecret": private}
+        cache_key = f"recording_secrets:{recording_id}"
+        cache.invalidate(cache_key)
+        get_object_store().put_json(_secrets_key(recording_id), raw)
+        cache.set_json(cache_key, raw)
+
+    def delete_many(self, recording_ids: list[RecordingId]) -> None:
+        """Media first, then secrets, then metadata (the index of a recording) last: a crash
+        half-way leaves metadata that a retry deletes, never media nobody can find."""
+        if not recording_ids:
+            return
+        cache.invalidate(
+            *[f"recording:{rid}" for rid in recording_ids],
+            *[f"recording_secrets:{rid}" for rid in recording_ids],
+        )
+        store = get_object_store()
+        store.delete_many([media_key(rid) for rid in recording_ids])
+        store.delete_many([_secrets_key(rid) for rid in recording_ids])
+        store.delete_many([_metadata_key(rid) for rid in recording_ids])
+
+    def list(self, *, room_id_prefix: str, limit: int, page_token: str | None) -> Page[Recording]:
+        store = get_object_store()
+        page = store.list_keys(
+            keys.recordings_list_prefix(room_id_prefix), limit=limit, continuation_token=page_token
+        )
+        raws = list(_FETCH_POOL.map(store.get_json, page.keys))
+        items = [
+            recording_from_json(raw)
+            for raw in raws
+            if isinstance(raw, dict) and raw.get("recordingId")
+        ]
+        return Page(
+            items=items, is_truncated=page.is_truncated, next_page_token=page.next_page_token
+        )
+
+    def has_any(self, room_id: str) -> bool:
+        return bool(
+            get_object_store().list_keys(keys.recordings_list_prefix(room_id), limit=1).keys
+        )
+
+    def media_info(self, recording_id: RecordingId) -> ObjectInfo | None:
+        return get_object_store().head(media_key(recording_id))
+
+    def open_media(
+        self, recording_id: RecordingId, byte_range: tuple[int, int] | None = None
+    ) -> ObjectStream | None:
+        return get_object_store().open_stream(media_key(recording_id), byte_range)
