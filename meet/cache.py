@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 
 from meet.redis_connection import RedisError, redis, redis_errors_as_503
+from meet.storage.base import dump_json
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def backfill_json(key: str, value: Any) -> None:
     try:
         redis().set(
             KEY_PREFIX + key,
-            json.dumps(value, separators=(",", ":"), ensure_ascii=False),
+            dump_json(value),
             ex=settings.CACHE_TTL_SECONDS,
             nx=True,
         )
@@ -55,7 +56,7 @@ def set_json(key: str, value: Any) -> None:
     try:
         redis().set(
             KEY_PREFIX + key,
-            json.dumps(value, separators=(",", ":"), ensure_ascii=False),
+            dump_json(value),
             ex=settings.CACHE_TTL_SECONDS,
         )
     except RedisError as error:

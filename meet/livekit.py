@@ -109,17 +109,47 @@ class _Runner:
             future.cancel()
             raise LiveKitUnavailableError() from error
 
+    def close(self) -> None:
+        """Close the client's session and stop the loop (in the process that started them)."""
+
+        async def close_client() -> None:
+            if self.client is not None:
+                await self.client.aclose()
+
+        try:
+            asyncio.run_coroutine_threadsafe(close_client(), self.loop).result(timeout=5)
+        except Exception:  # closing is best effort
+            logger.debug("Could not close the LiveKit client", exc_info=True)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
+        if not self.thread.is_alive():
+            self.loop.close()
+
 
 @functools.cache
 def _runner() -> _Runner:
     return _Runner()
 
 
-os.register_at_fork(after_in_child=_runner.cache_clear)
+# A forked child must not finalise its parent's runner: the loop's epoll instance and the
+# pooled sockets are shared with the parent, and the finalisers would unregister the parent's
+# sockets from it (the parent's next call on a kept-alive connection then hangs). Keep them.
+_inherited_runners: list[_Runner] = []
+
+
+def _after_fork_in_child() -> None:
+    if _runner.cache_info().currsize:
+        _inherited_runners.append(_runner())
+    _runner.cache_clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def reset_client() -> None:
-    """Forget the client (tests that change the LiveKit settings call this)."""
+    """Close and forget the client (tests that change the LiveKit settings call this)."""
+    if _runner.cache_info().currsize:
+        _runner().close()
     _runner.cache_clear()
 
 

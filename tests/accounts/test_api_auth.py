@@ -75,7 +75,13 @@ def test_login_in_cookie_mode_sets_cookies_and_no_tokens(admin_client: APIClient
 @pytest.mark.parametrize(
     ("body", "details"),
     [
-        ({}, [{"field": "username", "message": "Required"}, {"field": "password", "message": "Required"}]),
+        (
+            {},
+            [
+                {"field": "username", "message": "Required"},
+                {"field": "password", "message": "Required"},
+            ],
+        ),
         (
             {"username": "abc", "password": "abc"},
             [
@@ -92,7 +98,9 @@ def test_login_in_cookie_mode_sets_cookies_and_no_tokens(admin_client: APIClient
         ),
     ],
 )
-def test_login_with_invalid_body_is_422(initialized: None, api_client: APIClient, body: Any, details: Any) -> None:
+def test_login_with_invalid_body_is_422(
+    initialized: None, api_client: APIClient, body: Any, details: Any
+) -> None:
     response = api_client.post(LOGIN, body, format="json")
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
     assert response.json() == {
@@ -102,15 +110,21 @@ def test_login_with_invalid_body_is_422(initialized: None, api_client: APIClient
     }
 
 
-@pytest.mark.parametrize(("username", "password"), [("admin", "wrong-password"), ("nobody", "admin")])
-def test_login_with_bad_credentials_is_404(initialized: None, api_client: APIClient, username: str, password: str) -> None:
+@pytest.mark.parametrize(
+    ("username", "password"), [("admin", "wrong-password"), ("nobody", "admin")]
+)
+def test_login_with_bad_credentials_is_404(
+    initialized: None, api_client: APIClient, username: str, password: str
+) -> None:
     response = login(api_client, username, password)
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert response.json() == {"error": "Login Error", "message": "Invalid username or password"}
     assert response["X-RateLimit-Limit"] == "5"
 
 
-def test_login_is_rate_limited_after_five_failures(initialized: None, api_client: APIClient) -> None:
+def test_login_is_rate_limited_after_five_failures(
+    initialized: None, api_client: APIClient
+) -> None:
     for attempt in range(5):
         response = login(api_client, password="wrong-password")
         assert response.status_code == HTTPStatus.NOT_FOUND
@@ -171,7 +185,9 @@ def test_refresh_in_header_mode(admin_tokens: dict[str, str], api_client: APICli
         ({"HTTP_X_REFRESH_TOKEN": "Bearer not-a-jwt"}, "Invalid refresh token"),
     ],
 )
-def test_refresh_errors(initialized: None, api_client: APIClient, headers: dict[str, str], message: str) -> None:
+def test_refresh_errors(
+    initialized: None, api_client: APIClient, headers: dict[str, str], message: str
+) -> None:
     response = api_client.post(REFRESH, **headers)
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json() == {"error": "Refresh Token Error", "message": message}

@@ -26,7 +26,9 @@ def test_webhooks_config_defaults(admin_client: APIClient) -> None:
 
 
 def test_webhooks_config_round_trip_and_storage(admin_client: APIClient, store: Any) -> None:
-    response = admin_client.put(WEBHOOKS, {"enabled": True, "url": "https://example.com/hook"}, format="json")
+    response = admin_client.put(
+        WEBHOOKS, {"enabled": True, "url": "https://example.com/hook"}, format="json"
+    )
     assert response.status_code == HTTPStatus.OK
     assert response.json() == {"message": "Webhooks config updated successfully"}
     assert admin_client.get(WEBHOOKS).json() == {"enabled": True, "url": "https://example.com/hook"}
@@ -45,8 +47,14 @@ def test_webhooks_config_keeps_the_url_when_omitted(admin_client: APIClient) -> 
     ("body", "details"),
     [
         ({}, [{"field": "enabled", "message": "Required"}]),
-        ({"enabled": "true"}, [{"field": "enabled", "message": "Expected boolean, received string"}]),
-        ({"enabled": True}, [{"field": "url", "message": "URL is required when webhooks are enabled"}]),
+        (
+            {"enabled": "true"},
+            [{"field": "enabled", "message": "Expected boolean, received string"}],
+        ),
+        (
+            {"enabled": True},
+            [{"field": "url", "message": "URL is required when webhooks are enabled"}],
+        ),
         (
             {"enabled": False, "url": "invalid-url"},
             [
@@ -104,7 +112,10 @@ def test_security_config_round_trip(admin_client: APIClient, store: Any) -> None
     ("body", "details"),
     [
         ({}, [{"field": "authentication", "message": "Required"}]),
-        ({"authentication": "x"}, [{"field": "authentication", "message": "Expected object, received string"}]),
+        (
+            {"authentication": "x"},
+            [{"field": "authentication", "message": "Expected object, received string"}],
+        ),
         (
             {"authentication": {}},
             [
@@ -197,7 +208,10 @@ def test_appearance_keeps_colours_left_out_of_the_new_theme(admin_client: APICli
 @pytest.mark.parametrize(
     ("body", "details"),
     [
-        ({"appearance": {"themes": "x"}}, [{"field": "appearance.themes", "message": "Expected array, received string"}]),
+        (
+            {"appearance": {"themes": "x"}},
+            [{"field": "appearance.themes", "message": "Expected array, received string"}],
+        ),
         (
             {"appearance": {"themes": []}},
             [{"field": "appearance.themes", "message": "There must be exactly one theme defined"}],
@@ -223,7 +237,10 @@ def test_appearance_keeps_colours_left_out_of_the_new_theme(admin_client: APICli
         (
             {"appearance": {"themes": [{"name": "a b" + "c" * 50}]}},
             [
-                {"field": "appearance.themes.0.name", "message": "Theme name cannot exceed 50 characters"},
+                {
+                    "field": "appearance.themes.0.name",
+                    "message": "Theme name cannot exceed 50 characters",
+                },
                 {
                     "field": "appearance.themes.0.name",
                     "message": "Theme name can only contain letters, numbers, hyphens and underscores",

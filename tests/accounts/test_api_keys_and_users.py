@@ -36,7 +36,9 @@ def test_listing_without_keys_is_empty(admin_client: APIClient) -> None:
     assert admin_client.get(API_KEYS).json() == []
 
 
-def test_deleting_keys_is_idempotent_and_stops_api_key_access(admin_client: APIClient, store: object) -> None:
+def test_deleting_keys_is_idempotent_and_stops_api_key_access(
+    admin_client: APIClient, store: object
+) -> None:
     key = admin_client.post(API_KEYS).json()["key"]
     for _ in range(2):
         response = admin_client.delete(API_KEYS)
@@ -66,7 +68,9 @@ def test_profile_of_the_admin(admin_client: APIClient) -> None:
     assert response.json() == {"username": "admin", "roles": ["admin", "user"]}
 
 
-def test_access_token_in_the_query_string_works_in_header_mode(admin_tokens: dict[str, str]) -> None:
+def test_access_token_in_the_query_string_works_in_header_mode(
+    admin_tokens: dict[str, str],
+) -> None:
     response = APIClient().get(f"{PROFILE}?accessToken={admin_tokens['access']}")
     assert response.status_code == HTTPStatus.OK
 
@@ -113,7 +117,9 @@ def test_token_of_an_unknown_user_is_403(initialized: None) -> None:
     assert response.json() == {"error": "Authorization Error", "message": "Invalid token subject"}
 
 
-def test_refresh_token_is_accepted_as_access_token_like_the_reference(admin_tokens: dict[str, str]) -> None:
+def test_refresh_token_is_accepted_as_access_token_like_the_reference(
+    admin_tokens: dict[str, str],
+) -> None:
     response = APIClient().get(PROFILE, HTTP_AUTHORIZATION=f"Bearer {admin_tokens['refresh']}")
     assert response.status_code == HTTPStatus.OK
 
@@ -124,7 +130,9 @@ def test_change_password(admin_client: APIClient, api_client: APIClient) -> None
     )
     assert response.status_code == HTTPStatus.OK
     assert response.json() == {"message": "Password for user 'admin' changed successfully"}
-    old = api_client.post("/internal-api/v1/auth/login", {"username": "admin", "password": "admin"}, format="json")
+    old = api_client.post(
+        "/internal-api/v1/auth/login", {"username": "admin", "password": "admin"}, format="json"
+    )
     assert old.status_code == HTTPStatus.NOT_FOUND
     new = api_client.post(
         "/internal-api/v1/auth/login", {"username": "admin", "password": "new-pass"}, format="json"
@@ -139,16 +147,30 @@ def test_change_password_with_wrong_current_password(admin_client: APIClient) ->
         CHANGE_PASSWORD, {"currentPassword": "nope", "newPassword": "new-pass"}, format="json"
     )
     assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json() == {"error": "Change Password Error", "message": "Invalid current password"}
+    assert response.json() == {
+        "error": "Change Password Error",
+        "message": "Invalid current password",
+    }
 
 
 @pytest.mark.parametrize(
     ("body", "details"),
     [
-        ({}, [{"field": "currentPassword", "message": "Required"}, {"field": "newPassword", "message": "Required"}]),
+        (
+            {},
+            [
+                {"field": "currentPassword", "message": "Required"},
+                {"field": "newPassword", "message": "Required"},
+            ],
+        ),
         (
             {"currentPassword": "", "newPassword": "1234"},
-            [{"field": "newPassword", "message": "New password must be at least 5 characters long"}],
+            [
+                {
+                    "field": "newPassword",
+                    "message": "New password must be at least 5 characters long",
+                }
+            ],
         ),
         (
             {"currentPassword": 1, "newPassword": ["a"]},
@@ -162,9 +184,15 @@ def test_change_password_with_wrong_current_password(admin_client: APIClient) ->
 def test_change_password_validation(admin_client: APIClient, body: object, details: object) -> None:
     response = admin_client.post(CHANGE_PASSWORD, body, format="json")
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
-    assert response.json() == {"error": "Unprocessable Entity", "message": "Invalid request", "details": details}
+    assert response.json() == {
+        "error": "Unprocessable Entity",
+        "message": "Invalid request",
+        "details": details,
+    }
 
 
-def test_change_password_authenticates_before_validating(initialized: None, api_client: APIClient) -> None:
+def test_change_password_authenticates_before_validating(
+    initialized: None, api_client: APIClient
+) -> None:
     response = api_client.post(CHANGE_PASSWORD, {}, format="json")
     assert response.status_code == HTTPStatus.UNAUTHORIZED

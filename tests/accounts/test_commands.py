@@ -32,7 +32,9 @@ def test_reset_password_refuses_short_passwords(initialized: None) -> None:
         call_command("reset_password", "admin", "--password", "abc")
 
 
-def test_init_storage_repairs_a_wiped_bucket_even_with_a_warm_cache(initialized: None, store: object) -> None:
+def test_init_storage_repairs_a_wiped_bucket_even_with_a_warm_cache(
+    initialized: None, store: object
+) -> None:
     from meet.redis_connection import redis
 
     assert redis().get("ov_meet:global_config") is not None

@@ -36,7 +36,11 @@ def test_all_services_reachable(livekit_url: str) -> None:
     out = StringIO()
     call_command("check_services", stdout=out)
     lines = out.getvalue().splitlines()
-    assert [line.split()[:2] for line in lines] == [["storage", "OK"], ["redis", "OK"], ["livekit", "OK"]]
+    assert [line.split()[:2] for line in lines] == [
+        ["storage", "OK"],
+        ["redis", "OK"],
+        ["livekit", "OK"],
+    ]
     assert f"http://127.0.0.1:{livekit_url.rsplit(':', 1)[1]}" in lines[2]
 
 
@@ -51,3 +55,10 @@ def test_unreachable_services_are_reported_and_fail_the_command(settings: Any) -
     assert lines[0].startswith("storage  FAIL S3 is not available")
     assert lines[1].startswith("redis    OK")
     assert lines[2].startswith("livekit  FAIL")
+
+
+def test_livekit_is_ok_with_the_simulator(livekit_sim: Any) -> None:
+    out = StringIO()
+    call_command("check_services", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[2].startswith(f"livekit  OK   {livekit_sim.url} (")

@@ -55,14 +55,18 @@ def test_get_outside_the_apis_serves_the_front_end_page(path: str) -> None:
 @pytest.mark.parametrize(
     "path", ["/INTERNAL-API/V1/CONFIG/SECURITY", "/internal-api/v1/config/security/"]
 )
-def test_routes_match_case_insensitively_with_a_trailing_slash(initialized: None, path: str) -> None:
+def test_routes_match_case_insensitively_with_a_trailing_slash(
+    initialized: None, path: str
+) -> None:
     response = APIClient().get(path)
     assert response.status_code == HTTPStatus.OK
     assert "authentication" in response.json()
 
 
 def test_cors_defaults_to_any_origin_with_credentials(initialized: None) -> None:
-    response = APIClient().get("/internal-api/v1/config/security", HTTP_ORIGIN="https://app.example")
+    response = APIClient().get(
+        "/internal-api/v1/config/security", HTTP_ORIGIN="https://app.example"
+    )
     assert response["Access-Control-Allow-Origin"] == "*"
     assert response["Access-Control-Allow-Credentials"] == "true"
 
@@ -81,14 +85,18 @@ def test_cors_preflight(initialized: None) -> None:
 
 def test_cors_with_a_configured_origin(initialized: None, settings: Any) -> None:
     settings.SERVER_CORS_ORIGIN = "https://app.example"
-    response = APIClient().get("/internal-api/v1/config/security", HTTP_ORIGIN="https://app.example")
+    response = APIClient().get(
+        "/internal-api/v1/config/security", HTTP_ORIGIN="https://app.example"
+    )
     assert response["Access-Control-Allow-Origin"] == "https://app.example"
     assert "Origin" in response["Vary"]
 
 
 def test_cors_disabled_by_an_empty_origin(initialized: None, settings: Any) -> None:
     settings.SERVER_CORS_ORIGIN = ""
-    response = APIClient().get("/internal-api/v1/config/security", HTTP_ORIGIN="https://app.example")
+    response = APIClient().get(
+        "/internal-api/v1/config/security", HTTP_ORIGIN="https://app.example"
+    )
     assert "Access-Control-Allow-Origin" not in response
 
 
@@ -137,13 +145,17 @@ def test_redis_outage_writes_nothing(admin_client: APIClient, store: Any, reques
     before = store.get_json("global-config.json")
     request.getfixturevalue("redis_down")
     response = admin_client.put(
-        "/internal-api/v1/config/webhooks", {"enabled": True, "url": "https://x.example/h"}, format="json"
+        "/internal-api/v1/config/webhooks",
+        {"enabled": True, "url": "https://x.example/h"},
+        format="json",
     )
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert store.get_json("global-config.json") == before
 
 
-def test_unexpected_errors_are_500_with_the_operation(admin_client: APIClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unexpected_errors_are_500_with_the_operation(
+    admin_client: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def explode() -> None:
         raise RuntimeError("boom")
 

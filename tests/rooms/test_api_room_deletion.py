@@ -21,7 +21,11 @@ def with_meeting(store: Any, room_id: str) -> None:
 def with_recording(store: Any, room_id: str) -> None:
     store.put_json(
         f"recordings/.metadata/{room_id}/EG_abcdefgh1234/0123456789.json",
-        {"recordingId": f"{room_id}--EG_abcdefgh1234--0123456789", "roomId": room_id, "status": "complete"},
+        {
+            "recordingId": f"{room_id}--EG_abcdefgh1234--0123456789",
+            "roomId": room_id,
+            "status": "complete",
+        },
     )
 
 
@@ -33,7 +37,10 @@ def test_room_without_meeting_or_recordings_is_deleted(key_client: APIClient, st
     room = create_room(key_client)
     response = delete(key_client, room["roomId"])
     assert response.status_code == HTTPStatus.OK
-    assert response.json() == {"successCode": "room_deleted", "message": f"Room '{room['roomId']}' deleted successfully"}
+    assert response.json() == {
+        "successCode": "room_deleted",
+        "message": f"Room '{room['roomId']}' deleted successfully",
+    }
     assert store.get_json(f"rooms/{room['roomId']}/{room['roomId']}.json") is None
     assert key_client.get(f"/api/v1/rooms/{room['roomId']}").status_code == HTTPStatus.NOT_FOUND
 
@@ -41,7 +48,13 @@ def test_room_without_meeting_or_recordings_is_deleted(key_client: APIClient, st
 @pytest.mark.parametrize(
     ("meeting", "recordings", "query", "code", "message"),
     [
-        (True, False, "", "room_has_active_meeting", "Room '{id}' cannot be deleted because it has an active meeting."),
+        (
+            True,
+            False,
+            "",
+            "room_has_active_meeting",
+            "Room '{id}' cannot be deleted because it has an active meeting.",
+        ),
         (
             True,
             True,
@@ -49,7 +62,13 @@ def test_room_without_meeting_or_recordings_is_deleted(key_client: APIClient, st
             "room_with_recordings_has_active_meeting",
             "Room '{id}' with recordings cannot be deleted because it has an active meeting.",
         ),
-        (False, True, "", "room_has_recordings", "Room '{id}' cannot be deleted because it has recordings."),
+        (
+            False,
+            True,
+            "",
+            "room_has_recordings",
+            "Room '{id}' cannot be deleted because it has recordings.",
+        ),
         (
             True,
             True,
@@ -67,7 +86,13 @@ def test_room_without_meeting_or_recordings_is_deleted(key_client: APIClient, st
     ],
 )
 def test_deletion_conflicts(
-    key_client: APIClient, store: Any, meeting: bool, recordings: bool, query: str, code: str, message: str
+    key_client: APIClient,
+    store: Any,
+    meeting: bool,
+    recordings: bool,
+    query: str,
+    code: str,
+    message: str,
 ) -> None:
     room = create_room(key_client)
     room_id = room["roomId"]
@@ -85,12 +110,33 @@ def test_deletion_conflicts(
     ("meeting", "query", "status", "code", "room_status", "action"),
     [
         (False, "?withRecordings=close", 200, "room_closed", "closed", "none"),
-        (True, "?withMeeting=when_meeting_ends&withRecordings=close", 202, "room_with_active_meeting_scheduled_to_be_closed", "active_meeting", "close"),
-        (True, "?withMeeting=when_meeting_ends&withRecordings=force", 202, "room_with_active_meeting_and_recordings_scheduled_to_be_deleted", "active_meeting", "delete"),
+        (
+            True,
+            "?withMeeting=when_meeting_ends&withRecordings=close",
+            202,
+            "room_with_active_meeting_scheduled_to_be_closed",
+            "active_meeting",
+            "close",
+        ),
+        (
+            True,
+            "?withMeeting=when_meeting_ends&withRecordings=force",
+            202,
+            "room_with_active_meeting_and_recordings_scheduled_to_be_deleted",
+            "active_meeting",
+            "delete",
+        ),
     ],
 )
 def test_deletion_outcomes_with_recordings(
-    key_client: APIClient, store: Any, meeting: bool, query: str, status: int, code: str, room_status: str, action: str
+    key_client: APIClient,
+    store: Any,
+    meeting: bool,
+    query: str,
+    status: int,
+    code: str,
+    room_status: str,
+    action: str,
 ) -> None:
     room = create_room(key_client)
     room_id = room["roomId"]
@@ -105,7 +151,9 @@ def test_deletion_outcomes_with_recordings(
     assert body["room"]["moderatorUrl"].startswith("http://testserver/room/")
 
 
-def test_meeting_without_recordings_scheduled_for_deletion(key_client: APIClient, store: Any) -> None:
+def test_meeting_without_recordings_scheduled_for_deletion(
+    key_client: APIClient, store: Any
+) -> None:
     room = create_room(key_client)
     with_meeting(store, room["roomId"])
     response = delete(key_client, room["roomId"], "?withMeeting=when_meeting_ends")
@@ -126,7 +174,9 @@ def test_delete_validation(key_client: APIClient) -> None:
         }
     ]
     response = delete(key_client, "$$$")
-    assert response.json()["details"] == [{"field": "", "message": "roomId cannot be empty after sanitization"}]
+    assert response.json()["details"] == [
+        {"field": "", "message": "roomId cannot be empty after sanitization"}
+    ]
     response = delete(key_client, "ghost-1")
     assert response.status_code == HTTPStatus.NOT_FOUND
 
@@ -141,7 +191,11 @@ def test_bulk_delete(key_client: APIClient, store: Any) -> None:
     body = response.json()
     assert body["message"] == "2 room(s) failed to process while deleting"
     assert body["successful"] == [
-        {"roomId": free["roomId"], "successCode": "room_deleted", "message": f"Room '{free['roomId']}' deleted successfully"}
+        {
+            "roomId": free["roomId"],
+            "successCode": "room_deleted",
+            "message": f"Room '{free['roomId']}' deleted successfully",
+        }
     ]
     assert body["failed"] == [
         {
@@ -155,11 +209,16 @@ def test_bulk_delete(key_client: APIClient, store: Any) -> None:
 
 def test_bulk_delete_all_successful_and_repeated_params(key_client: APIClient) -> None:
     first, second = create_room(key_client), create_room(key_client)
-    response = key_client.delete(f"/api/v1/rooms?roomIds={first['roomId']}&roomIds={second['roomId']}")
+    response = key_client.delete(
+        f"/api/v1/rooms?roomIds={first['roomId']}&roomIds={second['roomId']}"
+    )
     assert response.status_code == HTTPStatus.OK
     assert response.json()["message"] == "All rooms successfully processed for deletion"
     assert "failed" not in response.json()
-    assert [item["roomId"] for item in response.json()["successful"]] == [first["roomId"], second["roomId"]]
+    assert [item["roomId"] for item in response.json()["successful"]] == [
+        first["roomId"],
+        second["roomId"],
+    ]
 
 
 @pytest.mark.parametrize(

@@ -36,15 +36,29 @@ def test_create_room_with_defaults(key_client: APIClient, store: Any) -> None:
     assert response.status_code == HTTPStatus.CREATED
     room = response.json()
     assert list(room) == [
-        "roomId", "roomName", "creationDate", "autoDeletionPolicy", "config",
-        "moderatorUrl", "speakerUrl", "status", "meetingEndAction",
+        "roomId",
+        "roomName",
+        "creationDate",
+        "autoDeletionPolicy",
+        "config",
+        "moderatorUrl",
+        "speakerUrl",
+        "status",
+        "meetingEndAction",
     ]
     assert re.fullmatch(r"Dailysync-[0-9a-z]{15}", room["roomId"])
     assert room["roomName"] == "Daily sync"
-    assert room["autoDeletionPolicy"] == {"withMeeting": "when_meeting_ends", "withRecordings": "close"}
+    assert room["autoDeletionPolicy"] == {
+        "withMeeting": "when_meeting_ends",
+        "withRecordings": "close",
+    }
     assert room["config"] == DEFAULT_CONFIG
-    assert re.fullmatch(rf"http://testserver/room/{room['roomId']}\?secret=[0-9a-f]{{10}}", room["moderatorUrl"])
-    assert re.fullmatch(rf"http://testserver/room/{room['roomId']}\?secret=[0-9a-f]{{10}}", room["speakerUrl"])
+    assert re.fullmatch(
+        rf"http://testserver/room/{room['roomId']}\?secret=[0-9a-f]{{10}}", room["moderatorUrl"]
+    )
+    assert re.fullmatch(
+        rf"http://testserver/room/{room['roomId']}\?secret=[0-9a-f]{{10}}", room["speakerUrl"]
+    )
     assert room["moderatorUrl"] != room["speakerUrl"]
     assert (room["status"], room["meetingEndAction"]) == ("open", "none")
     assert abs(room["creationDate"] - time.time() * 1000) < 10_000
@@ -71,15 +85,21 @@ def test_create_room_without_body_uses_room_as_name(key_client: APIClient) -> No
         ("", "", "-"),
     ],
 )
-def test_room_names_are_sanitised(key_client: APIClient, name: str, room_name: str, id_prefix: str) -> None:
+def test_room_names_are_sanitised(
+    key_client: APIClient, name: str, room_name: str, id_prefix: str
+) -> None:
     room = create(key_client, roomName=name)
     assert room["roomName"] == room_name
     assert room["roomId"].startswith(id_prefix)
     assert len(room["roomId"]) == len(id_prefix) + 15
 
 
-def test_base_url_honours_forwarded_proto_and_meet_base_url(key_client: APIClient, settings: Any) -> None:
-    room = key_client.post(ROOMS, {}, format="json", HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="meet.example").json()
+def test_base_url_honours_forwarded_proto_and_meet_base_url(
+    key_client: APIClient, settings: Any
+) -> None:
+    room = key_client.post(
+        ROOMS, {}, format="json", HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="meet.example"
+    ).json()
     assert room["speakerUrl"].startswith("https://meet.example/room/")
     settings.MEET_BASE_URL = "https://public.example"
     room = create(key_client)
@@ -113,7 +133,10 @@ def test_create_room_with_every_option(key_client: APIClient) -> None:
         ({"roomName": "x" * 51}, [("roomName", "roomName cannot exceed 50 characters")]),
         ({"roomName": None}, [("roomName", "Expected string, received null")]),
         ({"roomName": 5}, [("roomName", "Expected string, received number")]),
-        ({"autoDeletionDate": 1000}, [("autoDeletionDate", "autoDeletionDate must be at least 1h in the future")]),
+        (
+            {"autoDeletionDate": 1000},
+            [("autoDeletionDate", "autoDeletionDate must be at least 1h in the future")],
+        ),
         (
             {"autoDeletionDate": -5},
             [
@@ -121,11 +144,17 @@ def test_create_room_with_every_option(key_client: APIClient) -> None:
                 ("autoDeletionDate", "autoDeletionDate must be at least 1h in the future"),
             ],
         ),
-        ({"autoDeletionDate": "tomorrow"}, [("autoDeletionDate", "Expected number, received string")]),
+        (
+            {"autoDeletionDate": "tomorrow"},
+            [("autoDeletionDate", "Expected number, received string")],
+        ),
         (
             {"autoDeletionPolicy": {"withMeeting": "fail", "withRecordings": "fail"}},
             [
-                ("autoDeletionPolicy.withMeeting", "FAIL policy is not allowed for withMeeting auto-deletion policy"),
+                (
+                    "autoDeletionPolicy.withMeeting",
+                    "FAIL policy is not allowed for withMeeting auto-deletion policy",
+                ),
                 (
                     "autoDeletionPolicy.withRecordings",
                     "FAIL policy is not allowed for withRecordings auto-deletion policy",
@@ -145,12 +174,21 @@ def test_create_room_with_every_option(key_client: APIClient) -> None:
         (
             {"config": {"recording": {"enabled": True}, "chat": {"enabled": True}}},
             [
-                ("config.recording.allowAccessTo", "allowAccessTo is required when recording is enabled"),
+                (
+                    "config.recording.allowAccessTo",
+                    "allowAccessTo is required when recording is enabled",
+                ),
                 ("config.virtualBackground", "Required"),
             ],
         ),
         (
-            {"config": {"recording": {"enabled": "yes"}, "chat": {}, "virtualBackground": {"enabled": True}}},
+            {
+                "config": {
+                    "recording": {"enabled": "yes"},
+                    "chat": {},
+                    "virtualBackground": {"enabled": True},
+                }
+            },
             [
                 ("config.recording.enabled", "Expected boolean, received string"),
                 ("config.chat.enabled", "Required"),
@@ -175,7 +213,9 @@ def test_rooms_api_needs_an_api_key_or_admin(initialized: None, admin_client: AP
     assert admin_client.post(ROOMS).status_code == HTTPStatus.CREATED
 
 
-def test_invalid_api_key_wins_over_a_valid_admin_token(api_key: str, admin_tokens: dict[str, str]) -> None:
+def test_invalid_api_key_wins_over_a_valid_admin_token(
+    api_key: str, admin_tokens: dict[str, str]
+) -> None:
     response = APIClient().get(
         ROOMS, HTTP_X_API_KEY="wrong", HTTP_AUTHORIZATION=f"Bearer {admin_tokens['access']}"
     )
@@ -240,13 +280,18 @@ def test_list_rooms_pages_with_continuation_tokens(key_client: APIClient) -> Non
     token = first["pagination"]["nextPageToken"]
     second = key_client.get(ROOMS, {"maxItems": 2, "nextPageToken": token}).json()
     assert [room["roomId"] for room in second["rooms"]] == ids[2:4]
-    third = key_client.get(ROOMS, {"maxItems": 2, "nextPageToken": second["pagination"]["nextPageToken"]}).json()
+    third = key_client.get(
+        ROOMS, {"maxItems": 2, "nextPageToken": second["pagination"]["nextPageToken"]}
+    ).json()
     assert [room["roomId"] for room in third["rooms"]] == ids[4:]
     assert third["pagination"] == {"isTruncated": False, "maxItems": 2}
 
 
 def test_list_rooms_when_empty(key_client: APIClient) -> None:
-    assert key_client.get(ROOMS).json() == {"rooms": [], "pagination": {"isTruncated": False, "maxItems": 10}}
+    assert key_client.get(ROOMS).json() == {
+        "rooms": [],
+        "pagination": {"isTruncated": False, "maxItems": 10},
+    }
 
 
 def test_list_rooms_filters_by_room_id_prefix_and_fields(key_client: APIClient) -> None:
@@ -284,10 +329,16 @@ def test_room_config_get_and_replace(key_client: APIClient) -> None:
     room = create(key_client)
     url = f"{ROOMS}/{room['roomId']}/config"
     assert key_client.get(url).json() == DEFAULT_CONFIG
-    new = {"recording": {"enabled": False}, "chat": {"enabled": False}, "virtualBackground": {"enabled": False}}
+    new = {
+        "recording": {"enabled": False},
+        "chat": {"enabled": False},
+        "virtualBackground": {"enabled": False},
+    }
     response = key_client.put(url, {"config": new}, format="json")
     assert response.status_code == HTTPStatus.OK
-    assert response.json() == {"message": f"Room config for room '{room['roomId']}' updated successfully"}
+    assert response.json() == {
+        "message": f"Room config for room '{room['roomId']}' updated successfully"
+    }
     assert key_client.get(url).json() == new
 
 
@@ -295,14 +346,24 @@ def test_room_config_update_validation(key_client: APIClient) -> None:
     room = create(key_client)
     response = key_client.put(f"{ROOMS}/{room['roomId']}/config", {}, format="json")
     assert response.json() == invalid(("config", "Required"))
-    response = key_client.put(f"{ROOMS}/{room['roomId']}/config", {"config": {"chat": {"enabled": True}}}, format="json")
-    assert response.json() == invalid(("config.recording", "Required"), ("config.virtualBackground", "Required"))
+    response = key_client.put(
+        f"{ROOMS}/{room['roomId']}/config", {"config": {"chat": {"enabled": True}}}, format="json"
+    )
+    assert response.json() == invalid(
+        ("config.recording", "Required"), ("config.virtualBackground", "Required")
+    )
 
 
 def test_room_config_of_unknown_room(key_client: APIClient) -> None:
     response = key_client.put(
         f"{ROOMS}/ghost-1/config",
-        {"config": {"recording": {"enabled": False}, "chat": {"enabled": True}, "virtualBackground": {"enabled": True}}},
+        {
+            "config": {
+                "recording": {"enabled": False},
+                "chat": {"enabled": True},
+                "virtualBackground": {"enabled": True},
+            }
+        },
         format="json",
     )
     assert response.status_code == HTTPStatus.NOT_FOUND
@@ -318,7 +379,9 @@ def test_room_status_close_and_open(key_client: APIClient) -> None:
     response = key_client.put(url, {"status": "open"}, format="json")
     assert response.json()["message"] == f"Room '{room['roomId']}' open successfully"
     response = key_client.put(url, {"status": "paused"}, format="json")
-    assert response.json() == invalid(("status", "Invalid enum value. Expected 'open' | 'closed', received 'paused'"))
+    assert response.json() == invalid(
+        ("status", "Invalid enum value. Expected 'open' | 'closed', received 'paused'")
+    )
 
 
 def test_closing_during_a_meeting_is_scheduled(key_client: APIClient, store: Any) -> None:
@@ -328,8 +391,12 @@ def test_closing_during_a_meeting_is_scheduled(key_client: APIClient, store: Any
 
     store.put_json(key, {**store.get_json(key), "status": "active_meeting"})
     redis().delete(f"ov_meet:room:{room['roomId']}")
-    response = key_client.put(f"{ROOMS}/{room['roomId']}/status", {"status": "closed"}, format="json")
+    response = key_client.put(
+        f"{ROOMS}/{room['roomId']}/status", {"status": "closed"}, format="json"
+    )
     assert response.status_code == HTTPStatus.ACCEPTED
     body = response.json()
-    assert body["message"] == f"Room '{room['roomId']}' scheduled to be closed when the meeting ends"
+    assert (
+        body["message"] == f"Room '{room['roomId']}' scheduled to be closed when the meeting ends"
+    )
     assert (body["room"]["status"], body["room"]["meetingEndAction"]) == ("active_meeting", "close")

@@ -23,7 +23,9 @@ def future_date() -> int:
     return int(time.time() * 1000) + 7200 * 1000
 
 
-def test_gc_deletes_expired_rooms_and_respects_their_policies(key_client: APIClient, store: Any) -> None:
+def test_gc_deletes_expired_rooms_and_respects_their_policies(
+    key_client: APIClient, store: Any
+) -> None:
     plain = create_room(key_client, autoDeletionDate=future_date())
     recorded = create_room(key_client, autoDeletionDate=future_date())
     live = create_room(key_client, autoDeletionDate=future_date())

@@ -9,7 +9,6 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -24,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def worker_env(moto_endpoint: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("MEET_", "LIVEKIT_"))}
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith(("MEET_", "LIVEKIT_"))
+    }
     env.update(
         DJANGO_SETTINGS_MODULE="meet.settings",
         MEET_BLOB_STORAGE_MODE="s3",
@@ -44,9 +45,19 @@ def worker_env(moto_endpoint: str) -> dict[str, str]:
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [
-            sys.executable, "-m", "celery", "-A", "meet", "worker",
-            "--concurrency", "1", "--loglevel", "INFO",
-            "--without-heartbeat", "--without-gossip", "--without-mingle",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "meet",
+            "worker",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "INFO",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
         ],
         cwd=ROOT,
         env=env,
@@ -66,10 +77,16 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 @pytest.mark.slow
 def test_webhook_is_retried_after_a_500_and_survives_a_worker_restart(
-    admin_client: APIClient, api_key: str, receiver: WebhookReceiver, moto_endpoint: str, tmp_path: Path
+    admin_client: APIClient,
+    api_key: str,
+    receiver: WebhookReceiver,
+    moto_endpoint: str,
+    tmp_path: Path,
 ) -> None:
     url = receiver.url  # type: ignore[attr-defined]
-    admin_client.put("/internal-api/v1/config/webhooks", {"enabled": True, "url": url}, format="json")
+    admin_client.put(
+        "/internal-api/v1/config/webhooks", {"enabled": True, "url": url}, format="json"
+    )
     env = worker_env(moto_endpoint)
     log = tmp_path / "worker.log"
     workers: list[subprocess.Popen[bytes]] = []

@@ -27,7 +27,9 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 
 def enable_webhooks(admin_client: APIClient, url: str) -> None:
-    response = admin_client.put("/internal-api/v1/config/webhooks", {"enabled": True, "url": url}, format="json")
+    response = admin_client.put(
+        "/internal-api/v1/config/webhooks", {"enabled": True, "url": url}, format="json"
+    )
     assert response.status_code == HTTPStatus.OK
 
 
@@ -65,12 +67,17 @@ def test_test_route_without_an_api_key(initialized: None, receiver: WebhookRecei
         (401, "Client error (401 Unauthorized)"),
     ],
 )
-def test_test_route_reports_error_statuses(api_key: str, receiver: WebhookReceiver, status: int, reason: str) -> None:
+def test_test_route_reports_error_statuses(
+    api_key: str, receiver: WebhookReceiver, status: int, reason: str
+) -> None:
     receiver.statuses = [status]
     url = receiver.url  # type: ignore[attr-defined]
     response = APIClient().post(TEST_ROUTE, {"url": url}, format="json")
     assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json() == {"error": "Webhook Error", "message": f"Webhook URL '{url}' is invalid: {reason}"}
+    assert response.json() == {
+        "error": "Webhook Error",
+        "message": f"Webhook URL '{url}' is invalid: {reason}",
+    }
 
 
 def test_test_route_reports_a_refused_connection(api_key: str) -> None:
@@ -82,12 +89,17 @@ def test_test_route_reports_a_refused_connection(api_key: str) -> None:
     }
 
 
-def test_test_route_reports_a_timeout(api_key: str, receiver: WebhookReceiver, settings: Any) -> None:
+def test_test_route_reports_a_timeout(
+    api_key: str, receiver: WebhookReceiver, settings: Any
+) -> None:
     settings.WEBHOOK_TIMEOUT_SECONDS = 0.5
     receiver.delay = 1.5
     url = receiver.url  # type: ignore[attr-defined]
     response = APIClient().post(TEST_ROUTE, {"url": url}, format="json")
-    assert response.json()["message"] == f"Webhook URL '{url}' is invalid: Request timed out after 0.5 seconds"
+    assert (
+        response.json()["message"]
+        == f"Webhook URL '{url}' is invalid: Request timed out after 0.5 seconds"
+    )
 
 
 def test_test_route_reports_a_reset_connection(api_key: str) -> None:
@@ -97,7 +109,9 @@ def test_test_route_reports_a_reset_connection(api_key: str) -> None:
 
     def reset() -> None:
         connection, _ = server.accept()
-        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        connection.setsockopt(
+            socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+        )
         connection.recv(10)
         connection.close()
 
@@ -127,10 +141,16 @@ def test_test_route_reports_a_reset_connection(api_key: str) -> None:
 def test_test_route_validation(initialized: None, body: Any, details: Any) -> None:
     response = APIClient().post(TEST_ROUTE, body, format="json")
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
-    assert response.json() == {"error": "Unprocessable Entity", "message": "Invalid request", "details": details}
+    assert response.json() == {
+        "error": "Unprocessable Entity",
+        "message": "Invalid request",
+        "details": details,
+    }
 
 
-def test_delivery_is_signed_with_the_api_key(admin_client: APIClient, api_key: str, receiver: WebhookReceiver) -> None:
+def test_delivery_is_signed_with_the_api_key(
+    admin_client: APIClient, api_key: str, receiver: WebhookReceiver
+) -> None:
     enable_webhooks(admin_client, receiver.url)  # type: ignore[attr-defined]
     data = {"roomId": "Café-123", "nested": {"n": 1, "f": 1.5}}
     delivery = services.attempt_delivery(
@@ -147,7 +167,9 @@ def test_delivery_is_signed_with_the_api_key(admin_client: APIClient, api_key: s
     assert services.recent_deliveries()[0].status == DeliveryStatus.DELIVERED
 
 
-def test_nothing_is_sent_when_webhooks_are_disabled(api_key: str, receiver: WebhookReceiver) -> None:
+def test_nothing_is_sent_when_webhooks_are_disabled(
+    api_key: str, receiver: WebhookReceiver
+) -> None:
     delivery = services.attempt_delivery(
         delivery_id="d2", event="meetingStarted", data={}, creation_date=1, attempt=1
     )
@@ -155,7 +177,9 @@ def test_nothing_is_sent_when_webhooks_are_disabled(api_key: str, receiver: Webh
     assert receiver.received == []
 
 
-def test_nothing_is_sent_without_an_api_key(admin_client: APIClient, receiver: WebhookReceiver) -> None:
+def test_nothing_is_sent_without_an_api_key(
+    admin_client: APIClient, receiver: WebhookReceiver
+) -> None:
     enable_webhooks(admin_client, receiver.url)  # type: ignore[attr-defined]
     delivery = services.attempt_delivery(
         delivery_id="d3", event="meetingStarted", data={}, creation_date=1, attempt=1
@@ -166,24 +190,27 @@ def test_nothing_is_sent_without_an_api_key(admin_client: APIClient, receiver: W
 
 
 def test_a_failed_attempt_asks_for_a_retry_with_doubling_delays(
-    admin_client: APIClient, api_key: str, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+    admin_client: APIClient,
+    api_key: str,
+    receiver: WebhookReceiver,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     enable_webhooks(admin_client, receiver.url)  # type: ignore[attr-defined]
     receiver.statuses = [500]
     countdowns: list[float] = []
 
-    class Retried(Exception):
+    class RetriedError(Exception):
         pass
 
     def fake_retry(**kwargs: Any) -> Exception:
         countdowns.append(kwargs["countdown"])
-        return Retried()
+        return RetriedError()
 
     monkeypatch.setattr(send_webhook_task, "retry", fake_retry)
     for retries in range(5):
         send_webhook_task.push_request(retries=retries, id="delivery-x")
         try:
-            with pytest.raises(Retried):
+            with pytest.raises(RetriedError):
                 send_webhook_task.run("meetingEnded", {"a": 1}, 1760000000000)
         finally:
             send_webhook_task.pop_request()

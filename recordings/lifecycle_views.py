@@ -1,0 +1,83 @@
+"""Internal API: start and stop recordings (api-contract.md §5.6).
+
+Validation, the room lookup and the recording-enabled check come *before* authentication, as in
+the reference (an unauthenticated request for a missing room gets 404, for a room with
+recording disabled 403, before any 401).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.authentication import participant_token, run_chain
+from meet.api.fields import ZodSerializer
+from meet.api.views import MeetAPIView
+from meet.errors import InsufficientPermissionsError
+from meet.http import base_url_for
+from recordings import services
+from recordings.domain import Recording, parse_recording_id, recording_to_json
+from recordings.errors import RecordingDisabledError
+from rooms import services as rooms
+from rooms.serializers import RoomIdField
+
+TAGS = ["internal recordings"]
+
+
+class StartRecordingSerializer(ZodSerializer):
+    roomId = RoomIdField(source="room_id")
+
+
+def _authorize_recording(request: Request, room_id: str) -> None:
+    room = rooms.get_room(room_id)
+    if not room.config.recording.enabled:
+        raise RecordingDisabledError(room_id)
+    principal = run_chain(request, (participant_token,))
+    metadata: dict[str, Any] = principal.metadata or {}
+    role = principal.selected_role
+    can_record = any(
+        item.get("role") == role and item.get("permissions", {}).get("canRecord") is True
+        for item in metadata.get("roles", [])
+    )
+    if principal.room_id != room_id or not can_record:
+        raise InsufficientPermissionsError()
+
+
+def _recording_response(request: Request, recording: Recording, status: int) -> Response:
+    response = Response(recording_to_json(recording), status=status)
+    response["Location"] = f"{base_url_for(request)}/api/v1/recordings/{recording.recording_id}"
+    return response
+
+
+class RecordingStartView(MeetAPIView):
+    operations = {"post": "starting Room Composite Egress"}
+
+    @extend_schema(
+        request=StartRecordingSerializer, responses={201: OpenApiTypes.OBJECT}, tags=TAGS
+    )
+    def post(self, request: Request) -> Response:
+        room_id = self.validated(StartRecordingSerializer, request.data)["room_id"]
+        _authorize_recording(request, room_id)
+        self.operations = {"post": f"starting Room Composite Egress for room '{room_id}'"}
+        recording = services.start_recording(room_id=room_id)
+        return _recording_response(request, recording, 201)
+
+
+class RecordingStopView(MeetAPIView):
+    operations = {"post": "stopping recording '{recordingId}'"}
+
+    @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT}, tags=TAGS)
+    def post(self, request: Request, recordingId: str) -> Response:  # noqa: N803 - route name
+        parsed = parse_recording_id(recordingId)
+        if parsed is None:
+            raise serializers.ValidationError(
+                {"recordingId": ["recordingId does not follow the expected format"]}
+            )
+        _authorize_recording(request, parsed.room_id)
+        recording = services.stop_recording(recording_id=parsed)
+        return _recording_response(request, recording, 202)

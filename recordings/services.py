@@ -1,0 +1,297 @@
+"""The recording lifecycle: start and stop under the per-room lock, egress-driven state, the
+recordings of a room as a whole (behavior.md §3.1-3.7)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import secrets
+import time
+from typing import Any
+
+from django.conf import settings
+from livekit.protocol import egress as egress_proto
+
+from meet import events, livekit, locks, notifications
+from meet.errors import MeetError
+from recordings.domain import (
+    Recording,
+    RecordingId,
+    RecordingStatus,
+    is_recording_egress,
+    parse_recording_id,
+    recording_from_egress,
+    recording_from_json,
+    recording_to_json,
+)
+from recordings.errors import (
+    RecordingAlreadyStoppedError,
+    RecordingNotFoundError,
+    RecordingStartingError,
+    RecordingStartTimeoutError,
+    RoomAlreadyRecordingError,
+    RoomHasNoParticipantsError,
+)
+from recordings.repository import RecordingRepository
+from rooms import services as rooms
+from rooms.errors import RoomNotFoundError
+
+logger = logging.getLogger(__name__)
+
+_recordings = RecordingRepository()
+RECORDING_ACTIVE_EVENT = "recording_active"
+NO_EGRESS_MESSAGE = (
+    "No egress service was able to register a request. Check your CPU usage or if there's any "
+    "Media Node with enough CPU. Remember that by default, composite recording uses 4 CPUs for "
+    "each room."
+)
+
+
+def lock_resource(room_id: str) -> str:
+    return f"recording_active_{room_id}"
+
+
+# --- Data messages to the meeting (api-contract.md §10) ---------------------------------------
+
+_TOPICS = {
+    RecordingStatus.STARTING: ("recordingStarting", "STARTING"),
+    RecordingStatus.ACTIVE: ("recordingStarted", "STARTED"),
+    RecordingStatus.ENDING: ("recordingStopping", "STOPPING"),
+    RecordingStatus.COMPLETE: ("recordingStopped", "READY"),
+    RecordingStatus.LIMIT_REACHED: ("recordingStopped", "READY"),
+}
+
+
+def data_message_item(recording: Recording) -> dict[str, Any]:
+    _topic, status = _TOPICS.get(RecordingStatus(recording.status), ("recordingFailed", "FAILED"))
+    item: dict[str, Any] = {
+        "id": recording.recording_id,
+        "roomName": recording.room_id,
+        "roomId": recording.room_id,
+        "status": status,
+    }
+    for key, value in (
+        ("filename", recording.filename),
+        ("startedAt", recording.start_date),
+        ("endedAt", recording.end_date),
+        ("duration", recording.duration),
+        ("size", recording.size),
+        ("error", recording.error),
+    ):
+        if value is not None:
+            item[key] = value
+    return item
+
+
+def _notify_meeting(recording: Recording) -> None:
+    topic, _status = _TOPICS.get(RecordingStatus(recording.status), ("recordingFailed", "FAILED"))
+    rooms.send_to_meeting(recording.room_id, topic, data_message_item(recording))
+
+
+def room_status(room_id: str) -> dict[str, Any]:
+    """The ``roomStatus`` message for a participant who joins."""
+    page = _recordings.list(room_id_prefix=room_id, limit=50, page_token=None)
+    items = [recording for recording in page.items if recording.room_id == room_id]
+    return {
+        "isRecordingStarted": any(r.status == RecordingStatus.ACTIVE for r in items),
+        "recordingList": [data_message_item(r) for r in items],
+    }
+
+
+# --- The per-room lock ------------------------------------------------------------------------
+
+
+def has_active_egress(room_id: str) -> bool:
+    return any(
+        info.status == livekit.EGRESS_ACTIVE
+        for info in livekit.list_egress(room_name=room_id, active=True)
+    )
+
+
+def release_lock_if_no_active_egress(room_id: str) -> bool:
+    """Free the room for the next recording unless an egress is ACTIVE. LiveKit unreachable:
+    the lock is kept (the orphaned-lock collector frees it later)."""
+    try:
+        if has_active_egress(room_id):
+            return False
+    except (livekit.LiveKitUnavailableError, livekit.LiveKitRequestError) as error:
+        logger.warning("Keeping the recording lock of %s: %s", room_id, error)
+        return False
+    return locks.release_resource(lock_resource(room_id))
+
+
+# --- Start and stop ---------------------------------------------------------------------------
+
+
+def start_recording(*, room_id: str) -> Recording:
+    """behavior.md §3.2: one recording per room at a time; answers once the egress is ACTIVE,
+    whichever server instance hears about it (Redis pub/sub), or fails after the timeout."""
+    lock = locks.acquire(lock_resource(room_id), settings.RECORDING_LOCK_SECONDS)
+    if lock is None:
+        raise RoomAlreadyRecordingError(room_id)
+    recording_id: str | None = None
+    try:
+        room = rooms.get_room(room_id)
+        if livekit.get_room(room_id) is None:
+            raise RoomNotFoundError(room_id)
+        try:
+            participants = livekit.list_participants(room_id)
+        except livekit.LiveKitRequestError:
+            participants = []
+        if not participants:
+            raise RoomHasNoParticipantsError(room_id)
+        rooms.send_to_meeting(
+            room_id,
+            "recordingStarting",
+            {"id": "", "roomName": room_id, "roomId": room_id, "status": "STARTING"},
+        )
+        deadline = time.monotonic() + settings.RECORDING_START_TIMEOUT_SECONDS
+        with events.subscribe(RECORDING_ACTIVE_EVENT) as subscription:
+            uid = secrets.token_hex(5)
+            filepath = f"{settings.STORAGE_KEY_PREFIX}/recordings/{room_id}/{room_id}--{uid}"
+            info = livekit.start_room_composite_egress(room_id, filepath)
+            recording = recording_from_egress(info, room.room_name)
+            recording_id = recording.recording_id
+            if recording.status == RecordingStatus.ACTIVE:
+                return recording
+            payload = subscription.wait(
+                lambda payload: payload.get("roomId") == room_id,
+                timeout=max(0.0, deadline - time.monotonic()),
+            )
+        if payload is None:
+            _handle_start_timeout(room_id, recording_id)
+            raise RecordingStartTimeoutError(room_id)
+        return recording_from_json(payload)
+    finally:
+        release_lock_if_no_active_egress(room_id)
+
+
+def _handle_start_timeout(room_id: str, recording_id: str | None) -> None:
+    """The egress did not become ACTIVE in time: mark it failed and stop it (best effort)."""
+    if recording_id is None:
+        rooms.send_to_meeting(
+            room_id,
+            "recordingFailed",
+            {
+                "id": "",
+                "roomName": room_id,
+                "roomId": room_id,
+                "status": "FAILED",
+                "error": NO_EGRESS_MESSAGE,
+            },
+        )
+        return
+    parsed = parse_recording_id(recording_id)
+    if parsed is None:
+        return
+    stored = _recordings.get(parsed)
+    if stored is not None:
+        _recordings.save(dataclasses.replace(stored, status=RecordingStatus.FAILED))
+    try:
+        livekit.stop_egress(parsed.egress_id)
+    except (livekit.LiveKitUnavailableError, livekit.LiveKitRequestError) as error:
+        logger.warning("Could not stop timed-out egress %s: %s", parsed.egress_id, error)
+
+
+def stop_recording(*, recording_id: RecordingId) -> Recording:
+    """behavior.md §3.4. The lock is released by ``egress_ended``, not here."""
+    room = rooms.get_room(recording_id.room_id)
+    found = livekit.list_egress(room_name=recording_id.room_id, egress_id=recording_id.egress_id)
+    if not found:
+        raise RecordingNotFoundError(recording_id.egress_id)
+    info = found[0]
+    if info.status == livekit.EGRESS_ACTIVE:
+        return recording_from_egress(livekit.stop_egress(recording_id.egress_id), room.room_name)
+    if info.status == egress_proto.EgressStatus.EGRESS_STARTING:
+        try:
+            livekit.stop_egress(recording_id.egress_id)
+        except livekit.LiveKitRequestError as error:
+            logger.info("Stopping starting egress %s: %s", recording_id.egress_id, error)
+        raise RecordingStartingError(str(recording_id))
+    raise RecordingAlreadyStoppedError(str(recording_id))
+
+
+# --- Egress webhooks (behavior.md §3.5) -------------------------------------------------------
+
+
+def on_egress_event(event: Any) -> None:
+    info = event.egress_info
+    if not is_recording_egress(info):
+        return
+    room = rooms.find_room(info.room_name)
+    if room is None:
+        logger.warning(
+            "%s for egress %s of unknown room %s", event.event, info.egress_id, info.room_name
+        )
+        return
+    recording = recording_from_egress(info, room.room_name)
+    _recordings.save(recording)
+    data = recording_to_json(recording)
+    if event.event == "egress_started":
+        rooms.archive_room(room)
+        _recordings.save_secrets(recording.id, secrets.token_hex(5), secrets.token_hex(5))
+        notifications.emit("recordingStarted", data)
+    elif event.event == "egress_updated":
+        if recording.status == RecordingStatus.ACTIVE:
+            events.publish(RECORDING_ACTIVE_EVENT, data)
+        _notify_meeting(recording)
+        notifications.emit("recordingUpdated", data)
+    elif event.event == "egress_ended":
+        release_lock_if_no_active_egress(recording.room_id)
+        _notify_meeting(recording)
+        notifications.emit("recordingEnded", data)
+
+
+# --- All recordings of a room (room deletion, meeting end) ------------------------------------
+
+
+def has_recordings(room_id: str) -> bool:
+    return _recordings.has_any(room_id)
+
+
+def _all_recording_ids(room_id: str) -> list[RecordingId]:
+    ids: list[RecordingId] = []
+    token: str | None = None
+    while True:
+        page = _recordings.list(room_id_prefix=room_id, limit=100, page_token=token)
+        ids.extend(r.id for r in page.items if r.room_id == room_id)
+        if not page.is_truncated or not page.next_page_token:
+            return ids
+        token = page.next_page_token
+
+
+def delete_room_recordings(room_id: str) -> None:
+    """Stop what is still recording (marking it aborted), then delete every recording of the
+    room and its archived metadata; three attempts, as the reference."""
+    try:
+        in_progress = [
+            info
+            for info in livekit.list_egress(room_name=room_id, active=True)
+            if info.status in livekit.EGRESS_IN_PROGRESS and is_recording_egress(info)
+        ]
+    except (livekit.LiveKitUnavailableError, livekit.LiveKitRequestError) as error:
+        logger.warning("Could not list egresses of %s: %s", room_id, error)
+        in_progress = []
+    for info in in_progress:
+        try:
+            livekit.stop_egress(info.egress_id)
+        except (MeetError, livekit.LiveKitRequestError) as error:
+            logger.warning("Could not stop egress %s: %s", info.egress_id, error)
+    if in_progress:
+        time.sleep(settings.RECORDING_STOP_GRACE_SECONDS)
+        for info in in_progress:
+            room = rooms.find_room(room_id)
+            recording = recording_from_egress(info, room.room_name if room else "")
+            stored = _recordings.get(recording.id)
+            if stored is not None and stored.status != RecordingStatus.COMPLETE:
+                _recordings.save(dataclasses.replace(stored, status=RecordingStatus.ABORTED))
+    for attempt in range(3):
+        remaining = _all_recording_ids(room_id)
+        if not remaining:
+            break
+        if attempt:
+            time.sleep(attempt)
+        _recordings.delete_many(remaining)
+    if _all_recording_ids(room_id):
+        raise RuntimeError(f"recordings of room '{room_id}' could not all be deleted")
+    rooms.delete_archived_room(room_id)
