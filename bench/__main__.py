@@ -14,10 +14,11 @@ from bench.environment import bench_environment
 def main() -> None:
     quick = "--quick" in sys.argv
     with bench_environment():
-        from bench import rooms
+        from bench import media, rooms, server
 
-        for line in rooms.run(quick=quick):
-            print(line)
+        for module in (rooms, server, media):
+            for line in module.run(quick=quick):
+                print(line, flush=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,177 @@
+"""Public recordings API (api-contract.md §4.9-4.15).
+
+Most routes authenticate first (chain API key, admin, recording token). ``GET /recordings/{id}``
+and ``/media`` validate first and then pick their chain from ``?secret=`` (§2.11), so they
+declare no authentication class and authenticate in the handler.
+
+Media and ZIP answers are ``StreamingHttpResponse``s, not DRF ``Response``s. Every check that
+can fail runs before one is built, so errors still leave through the JSON exception handler.
+"""
+
+from __future__ import annotations
+
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from meet.api.pagination import paginated_body
+from meet.api.query import query_params
+from meet.api.views import MeetAPIView
+from meet.http import base_url_for
+from recordings import access, media, queries
+from recordings.serializers import (
+    MediaRequestSerializer,
+    RecordingIdSerializer,
+    RecordingIdsQuerySerializer,
+    RecordingListQuerySerializer,
+    RecordingRequestSerializer,
+    RecordingUrlRequestSerializer,
+    bulk_deletion_body,
+    parse_range,
+    range_header,
+    recording_body,
+)
+from rooms.serializers import parse_fields
+
+TAGS = ["recordings"]
+MEDIA_CACHE_CONTROL = "public, max-age=3600"
+
+
+def _media_response(portion: media.MediaPortion) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        portion.body, status=206 if portion.partial else 200, content_type="video/mp4"
+    )
+    if portion.partial:
+        response["Content-Range"] = f"bytes {portion.start}-{portion.end}/{portion.size}"
+    response["Accept-Ranges"] = "bytes"
+    response["Content-Length"] = str(portion.length)
+    response["Cache-Control"] = MEDIA_CACHE_CONTROL
+    return response
+
+
+class RecordingListView(MeetAPIView):
+    authentication_classes = access.RECORDING_CHAIN
+    operations = {"get": "getting recordings", "delete": "deleting recordings"}
+
+    @extend_schema(
+        parameters=[RecordingListQuerySerializer], responses={200: OpenApiTypes.OBJECT}, tags=TAGS
+    )
+    def get(self, request: Request) -> Response:
+        access.check_can_retrieve(request.user)
+        query = self.validated(RecordingListQuerySerializer, query_params(request))
+        page = queries.list_recordings(
+            room_id_prefix=query.get("room_id", ""),
+            limit=query["max_items"],
+            page_token=query.get("next_page_token"),
+            only_room=access.token_room(request.user),
+        )
+        fields = parse_fields(query.get("fields"))
+        items = [recording_body(recording, fields) for recording in page.items]
+        return Response(paginated_body("recordings", items, page, query["max_items"]))
+
+    @extend_schema(
+        parameters=[RecordingIdsQuerySerializer], responses={200: OpenApiTypes.OBJECT}, tags=TAGS
+    )
+    def delete(self, request: Request) -> Response:
+        query = self.validated(RecordingIdsQuerySerializer, query_params(request))
+        access.check_can_delete(request.user)
+        result = queries.delete_recordings(
+            recording_ids=query["recording_ids"], room_id=access.token_room(request.user)
+        )
+        body = bulk_deletion_body(result.deleted, result.failed)
+        return Response(body, status=200 if result.deleted and not result.failed else 400)
+
+
+class RecordingDownloadView(MeetAPIView):
+    authentication_classes = access.RECORDING_CHAIN
+    operations = {"get": "downloading recordings"}
+
+    @extend_schema(
+        parameters=[RecordingIdsQuerySerializer], responses={200: OpenApiTypes.BINARY}, tags=TAGS
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        query = self.validated(RecordingIdsQuerySerializer, query_params(request))
+        access.check_can_retrieve(request.user)
+        recording_ids = queries.recordings_of_room(
+            query["recording_ids"], access.token_room(request.user)
+        )
+        response = StreamingHttpResponse(
+            media.ZipBody(recording_ids), content_type="application/zip"
+        )
+        response["Content-Disposition"] = 'attachment; filename="recordings.zip"'
+        return response
+
+
+class RecordingDetailView(MeetAPIView):
+    # GET authenticates in the handler, after validation (see the module docstring).
+    authentication_by_method = {"DELETE": access.RECORDING_CHAIN}
+    operations = {
+        "get": "getting recording '{recordingId}'",
+        "delete": "deleting recording '{recordingId}'",
+    }
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=TAGS)
+    def get(self, request: Request, recordingId: str) -> Response:  # noqa: N803 - route name
+        params = query_params(request)
+        data = self.validated(
+            RecordingRequestSerializer, {"params": {"recordingId": recordingId}, "query": params}
+        )
+        recording_id = data["params"]["recording_id"]
+        principal = access.authenticate_reader(request, recording_id, data["query"].get("secret"))
+        access.check_can_retrieve(principal, recording_id.room_id)
+        recording = queries.get_recording(recording_id)
+        return Response(recording_body(recording, parse_fields(params.get("fields"))))
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=TAGS)
+    def delete(self, request: Request, recordingId: str) -> Response:  # noqa: N803
+        data = self.validated(RecordingIdSerializer, {"recordingId": recordingId})
+        recording_id = data["recording_id"]
+        access.check_can_delete(request.user, recording_id.room_id)
+        queries.delete_recording(recording_id)
+        return Response({"message": f"Recording '{recording_id}' deleted successfully"})
+
+
+class RecordingMediaView(MeetAPIView):
+    # Authenticates in the handler, after validation (see the module docstring).
+    operations = {"get": "streaming recording '{recordingId}'"}
+
+    @extend_schema(responses={200: OpenApiTypes.BINARY, 206: OpenApiTypes.BINARY}, tags=TAGS)
+    def get(self, request: Request, recordingId: str) -> StreamingHttpResponse:  # noqa: N803
+        data = self.validated(
+            MediaRequestSerializer,
+            {
+                "params": {"recordingId": recordingId},
+                "query": query_params(request),
+                "headers": range_header(request),
+            },
+        )
+        recording_id = data["params"]["recording_id"]
+        principal = access.authenticate_reader(request, recording_id, data["query"].get("secret"))
+        access.check_can_retrieve(principal, recording_id.room_id)
+        requested = data["headers"].get("range")
+        portion = media.open_recording_media(
+            recording_id, parse_range(requested) if requested else None
+        )
+        return _media_response(portion)
+
+
+class RecordingUrlView(MeetAPIView):
+    authentication_classes = access.RECORDING_CHAIN
+    operations = {"get": "getting URL for recording '{recordingId}'"}
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=TAGS)
+    def get(self, request: Request, recordingId: str) -> Response:  # noqa: N803
+        data = self.validated(
+            RecordingUrlRequestSerializer,
+            {"params": {"recordingId": recordingId}, "query": query_params(request)},
+        )
+        recording_id = data["params"]["recording_id"]
+        access.check_can_retrieve(request.user, recording_id.room_id)
+        url = queries.recording_url(
+            recording_id=recording_id,
+            private=data["query"]["private_access"],
+            base_url=base_url_for(request),
+        )
+        return Response({"url": url})
