@@ -267,3 +267,59 @@ def test_stale_recording_is_aborted(
     call_command("cleanup_stale_recordings", stdout=out)
     assert out.getvalue().strip() == "1 examined, 1 aborted, 0 kept, 0 error(s)"
     eventually(lambda: metadata(store, recording_id)["status"] in ("aborted", "failed"))
+
+
+def test_full_flow_record_list_stream_zip_share_delete(
+    meeting: dict[str, Any], key_client: APIClient, store: Any
+) -> None:
+    import io
+    import zipfile
+
+    room_id = meeting["room"]["roomId"]
+    recording_id = start(meeting["moderator"], room_id).json()["recordingId"]
+    meeting["moderator"].post(f"/internal-api/v1/recordings/{recording_id}/stop")
+    eventually(lambda: metadata(store, recording_id)["status"] == "complete")
+
+    listed = key_client.get(f"/api/v1/recordings?roomId={room_id}").json()
+    assert [item["recordingId"] for item in listed["recordings"]] == [recording_id]
+    size = listed["recordings"][0]["size"]
+
+    media = key_client.get(f"/api/v1/recordings/{recording_id}/media", HTTP_RANGE="bytes=0-99")
+    assert media.status_code == HTTPStatus.PARTIAL_CONTENT
+    assert media["Content-Range"] == f"bytes 0-99/{size}"
+    assert len(b"".join(media.streaming_content)) == 100
+    whole = b"".join(key_client.get(f"/api/v1/recordings/{recording_id}/media").streaming_content)
+    assert len(whole) == size
+    assert whole[4:8] == b"ftyp"
+
+    archive = key_client.get(f"/api/v1/recordings/download?recordingIds={recording_id}")
+    assert archive.status_code == HTTPStatus.OK
+    with zipfile.ZipFile(io.BytesIO(b"".join(archive.streaming_content))) as bundle:
+        [name] = bundle.namelist()
+        assert bundle.read(name) == whole
+
+    url = key_client.get(f"/api/v1/recordings/{recording_id}/url").json()["url"]
+    secret = url.split("secret=")[1]
+    public = APIClient().get(f"/api/v1/recordings/{recording_id}?secret={secret}")
+    assert public.status_code == HTTPStatus.OK
+    assert public.json()["status"] == "complete"
+
+    deleted = key_client.delete(f"/api/v1/recordings/{recording_id}")
+    assert deleted.json() == {"message": f"Recording '{recording_id}' deleted successfully"}
+    assert key_client.get(f"/api/v1/recordings/{recording_id}").status_code == HTTPStatus.NOT_FOUND
+    assert store.get_json(f"recordings/.room_metadata/{room_id}/room_metadata.json") is None
+    uid = recording_id.rsplit("--", 1)[1]
+    assert store.head(f"recordings/{room_id}/{room_id}--{uid}.mp4") is None
+
+
+def test_room_force_deletion_stops_and_deletes_its_recordings(
+    meeting: dict[str, Any], key_client: APIClient, store: Any, settings: Any
+) -> None:
+    settings.RECORDING_STOP_GRACE_SECONDS = 0.2
+    room_id = meeting["room"]["roomId"]
+    recording_id = start(meeting["moderator"], room_id).json()["recordingId"]
+    response = key_client.delete(f"/api/v1/rooms/{room_id}?withMeeting=force&withRecordings=force")
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["successCode"] == "room_with_active_meeting_and_recordings_deleted"
+    eventually(lambda: key_client.get(f"/api/v1/rooms/{room_id}").status_code == 404, timeout=15)
+    eventually(lambda: metadata(store, recording_id) is None, timeout=15)
