@@ -157,8 +157,8 @@ def _call(call: Callable[[api.LiveKitAPI], Awaitable[T]]) -> T:
     try:
         return _runner().run(call)
     except ServerError as error:
-        if error.status in (502, 503, 504):
-            raise LiveKitUnavailableError() from error
+        # LiveKit answered: a Twirp error is the call's failure (the reference turns e.g. an
+        # egress start refused for lack of workers into its route's 500), not an outage.
         raise LiveKitRequestError(error.code, error.message, error.status) from error
     except (TimeoutError, aiohttp.ClientConnectionError, OSError) as error:
         logger.warning("LiveKit is not reachable at %s: %s", http_url(), error)

@@ -7,7 +7,8 @@
   thread; the base URL (``http://127.0.0.1:<port>``). pytest-django's ``live_server`` cannot be
   used: it flushes the (absent) database on teardown.
 * ``livekit_webhooks``: ``livekit_sim`` delivering its signed webhooks to
-  ``{meet_server}/livekit/webhook``.
+  ``{meet_server}/livekit/webhook`` (``sim.wait_webhooks_delivered()`` returns once our app has
+  answered, i.e. handled, every event emitted so far).
 """
 
 from __future__ import annotations
@@ -74,6 +75,9 @@ def meet_server() -> Iterator[str]:
 
 
 @pytest.fixture
-def livekit_webhooks(livekit_sim: LiveKitSimulator, meet_server: str) -> LiveKitSimulator:
+def livekit_webhooks(livekit_sim: LiveKitSimulator, meet_server: str) -> Iterator[LiveKitSimulator]:
     livekit_sim.set_webhook_url(f"{meet_server}/livekit/webhook")
-    return livekit_sim
+    yield livekit_sim
+    # nothing more reaches the app once the test is over (pending deliveries are dropped)
+    livekit_sim.set_webhook_url(None)
+    livekit_sim.reset()

@@ -73,7 +73,11 @@ def belongs_to_meet(event: WebhookEvent, room_exists: Callable[[str], bool]) -> 
         name = event.ingress_info.room_name
     else:
         return False
-    live_room = livekit.get_room(name)
+    try:
+        live_room = livekit.get_room(name)
+    except (livekit.LiveKitUnavailableError, livekit.LiveKitRequestError) as error:
+        logger.warning("Could not read LiveKit room %s, deciding by storage: %s", name, error)
+        live_room = None
     if live_room is not None and _created_by_us(live_room.metadata):
         return True
     return room_exists(name)
@@ -89,11 +93,11 @@ def receive(
     """Process one webhook; returns what happened (for logs and tests). Never raises for a bad
     webhook: LiveKit gets 200 whatever happens, as from the reference."""
     event = verify(body, authorization)
-    if locks.acquire(f"webhook_{event.event}_{event.id}", DEDUPE_LOCK_SECONDS) is None:
-        return "duplicate"
     handler = handlers.get(event.event)
     if handler is None:
         return "ignored"
+    if locks.acquire(f"webhook_{event.event}_{event.id}", DEDUPE_LOCK_SECONDS) is None:
+        return "duplicate"
     if not belongs_to_meet(event, room_exists):
         return "foreign"
     handler(event)
