@@ -14,11 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 from meet import cache
 from meet.api.pagination import Page
+from meet.redis_connection import redis, redis_errors_as_503
 from meet.storage import ObjectInfo, ObjectStream, get_object_store, keys
 from recordings.domain import Recording, RecordingId, recording_from_json, recording_to_json
 
 logger = logging.getLogger(__name__)
 
+TOMBSTONE_PREFIX = "ov_meet:deleted_recording:"
+TOMBSTONE_SECONDS = 24 * 3600
 _FETCH_POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="recording-fetch")
 
 
@@ -84,10 +87,25 @@ class RecordingRepository:
             *[f"recording:{rid}" for rid in recording_ids],
             *[f"recording_secrets:{rid}" for rid in recording_ids],
         )
+        self._remember_deleted(recording_ids)
         store = get_object_store()
         store.delete_many([media_key(rid) for rid in recording_ids])
         store.delete_many([_secrets_key(rid) for rid in recording_ids])
         store.delete_many([_metadata_key(rid) for rid in recording_ids])
+
+    @staticmethod
+    def _remember_deleted(recording_ids: list[RecordingId]) -> None:
+        """A tombstone per deleted recording, so a late egress webhook cannot bring it back."""
+        with redis_errors_as_503():
+            pipe = redis().pipeline()
+            for rid in recording_ids:
+                pipe.set(f"{TOMBSTONE_PREFIX}{rid}", "1", ex=TOMBSTONE_SECONDS)
+            pipe.execute()
+
+    @staticmethod
+    def was_deleted(recording_id: RecordingId) -> bool:
+        with redis_errors_as_503():
+            return bool(redis().exists(f"{TOMBSTONE_PREFIX}{recording_id}"))
 
     def list(self, *, room_id_prefix: str, limit: int, page_token: str | None) -> Page[Recording]:
         store = get_object_store()

@@ -225,6 +225,9 @@ def on_egress_event(event: Any) -> None:
         )
         return
     recording = recording_from_egress(info, room.room_name)
+    if _recordings.was_deleted(recording.id):
+        logger.info("%s for deleted recording %s ignored", event.event, recording.recording_id)
+        return
     _recordings.save(recording)
     data = recording_to_json(recording)
     if event.event == "egress_started":
