@@ -28,7 +28,7 @@ from rooms.domain import (
     sanitize_room_id,
     sanitize_room_name,
 )
-from rooms.repository import config_to_json
+from rooms.repository import RoomRepository
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 10
@@ -250,22 +250,11 @@ def parse_fields(value: Any) -> list[str] | None:
 def room_body(
     room: Room, base_url: str, *, fields: list[str] | None = None, hide_moderator_url: bool = False
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "roomId": room.room_id,
-        "roomName": room.room_name,
-        "creationDate": room.creation_date,
-    }
-    if room.auto_deletion_date is not None:
-        body["autoDeletionDate"] = room.auto_deletion_date
-    body["autoDeletionPolicy"] = {
-        "withMeeting": room.auto_deletion_policy.with_meeting,
-        "withRecordings": room.auto_deletion_policy.with_recordings,
-    }
-    body["config"] = config_to_json(room.config)
-    body["moderatorUrl"] = f"{base_url}{room.moderator_url}"
-    body["speakerUrl"] = f"{base_url}{room.speaker_url}"
-    body["status"] = room.status
-    body["meetingEndAction"] = room.meeting_end_action
+    """The stored document with absolute links (the wire and the stored form differ only
+    there), reduced to ``fields``; speakers never see the moderator link."""
+    body = RoomRepository.to_json(room)
+    body["moderatorUrl"] = f"{base_url}{body['moderatorUrl']}"
+    body["speakerUrl"] = f"{base_url}{body['speakerUrl']}"
     body = select_fields(body, fields)
     if hide_moderator_url:
         body.pop("moderatorUrl", None)

@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -96,3 +97,36 @@ def redis_db_for_worker() -> int:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     digits = "".join(char for char in worker if char.isdigit()) or "0"
     return 1 + int(digits) % 15
+
+
+def eventually(check: Any, timeout: float = 10) -> Any:
+    """Poll ``check`` until it returns something truthy (work done by another thread/process)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.05)
+
+
+def meet_env(moto_endpoint: str, **extra: str) -> dict[str, str]:
+    """The environment of a server/worker subprocess sharing the tests' S3 bucket and Redis."""
+    from tests import settings as test_settings
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MEET_", "LIVEKIT_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="meet.settings",
+        MEET_BLOB_STORAGE_MODE="s3",
+        MEET_S3_SERVICE_ENDPOINT=moto_endpoint,
+        MEET_S3_BUCKET="meet-test",
+        MEET_S3_ACCESS_KEY="testing",
+        MEET_S3_SECRET_KEY="testing",
+        MEET_REDIS_HOST=test_settings.REDIS_HOST,
+        MEET_REDIS_PORT=str(test_settings.REDIS_PORT),
+        MEET_REDIS_PASSWORD="",
+        MEET_REDIS_DB=str(test_settings.REDIS_DB),
+        **extra,
+    )
+    return env

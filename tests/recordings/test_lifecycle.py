@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from http import HTTPStatus
 from io import StringIO
 from typing import Any
@@ -15,19 +13,9 @@ from rest_framework.test import APIClient
 
 from meet.redis_connection import redis
 from tests.rooms.helpers import create_room, participant_client, participant_token
+from tests.services import eventually
 
 LOCK = "ov_meet_lock:recording_active_{}"
-
-
-def eventually(check: Callable[[], Any], timeout: float = 10) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.05)
 
 
 @pytest.fixture

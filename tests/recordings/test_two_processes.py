@@ -16,32 +16,20 @@ import pytest
 import requests
 
 from meet.redis_connection import redis
-from tests import settings as test_settings
-from tests.services import free_port
+from tests.services import free_port, meet_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def server_env(moto_endpoint: str, livekit_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MEET_", "LIVEKIT_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="meet.settings",
-        MEET_BLOB_STORAGE_MODE="s3",
-        MEET_S3_SERVICE_ENDPOINT=moto_endpoint,
-        MEET_S3_BUCKET="meet-test",
-        MEET_S3_ACCESS_KEY="testing",
-        MEET_S3_SECRET_KEY="testing",
-        MEET_REDIS_HOST=test_settings.REDIS_HOST,
-        MEET_REDIS_PORT=str(test_settings.REDIS_PORT),
-        MEET_REDIS_PASSWORD="",
-        MEET_REDIS_DB=str(test_settings.REDIS_DB),
+    return meet_env(
+        moto_endpoint,
         LIVEKIT_URL=livekit_url,
         LIVEKIT_API_KEY="devkey",
         LIVEKIT_API_SECRET="secret",
         MEET_INITIAL_API_KEY="two-process-key",
         MEET_LOG_LEVEL="warn",
     )
-    return env
 
 
 @pytest.fixture

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
 
@@ -12,18 +11,8 @@ from rest_framework.test import APIClient
 
 from meet.celery import app as celery_app
 from tests.rooms.helpers import create_room, participant_client, participant_token
+from tests.services import eventually
 from tests.webhook_receiver import WebhookReceiver, verify_signature
-
-
-def eventually(check: Callable[[], Any], timeout: float = 10) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from meet.notifications import emit
-from tests import settings as test_settings
+from tests.services import meet_env
 from tests.webhook_receiver import WebhookReceiver, verify_signature
 from webhooks import services
 from webhooks.domain import DeliveryStatus
@@ -24,23 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def worker_env(moto_endpoint: str) -> dict[str, str]:
-    env = {
-        key: value for key, value in os.environ.items() if not key.startswith(("MEET_", "LIVEKIT_"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="meet.settings",
-        MEET_BLOB_STORAGE_MODE="s3",
-        MEET_S3_SERVICE_ENDPOINT=moto_endpoint,
-        MEET_S3_BUCKET="meet-test",
-        MEET_S3_ACCESS_KEY="testing",
-        MEET_S3_SECRET_KEY="testing",
-        MEET_REDIS_HOST=test_settings.REDIS_HOST,
-        MEET_REDIS_PORT=str(test_settings.REDIS_PORT),
-        MEET_REDIS_PASSWORD="",
-        MEET_REDIS_DB=str(test_settings.REDIS_DB),
-        MEET_LOG_LEVEL="info",
-    )
-    return env
+    return meet_env(moto_endpoint, MEET_LOG_LEVEL="info")
 
 
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
