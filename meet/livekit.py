@@ -13,6 +13,7 @@ where the reference treats them so. behavior.md §8 lists every call and field u
 from __future__ import annotations
 
 import asyncio
+import atexit
 import functools
 import json
 import logging
@@ -143,6 +144,7 @@ def _after_fork_in_child() -> None:
     _runner.cache_clear()
 
 
+atexit.register(lambda: reset_client())  # close the HTTP session before the loop dies
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 

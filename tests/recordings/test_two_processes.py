@@ -71,19 +71,19 @@ def two_servers(moto_endpoint: str, livekit_sim: Any, tmp_path: Path) -> Iterato
             )
         )
         urls.append(f"http://127.0.0.1:{port}")
-    deadline = time.monotonic() + 30
-    for url in urls:
-        while True:
-            try:
-                if requests.get(f"{url}/health", timeout=10).status_code == 200:
-                    break
-            except (requests.ConnectionError, requests.Timeout):
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("servers did not start")
-            time.sleep(0.1)
-    livekit_sim.set_webhook_url(f"{urls[0]}/livekit/webhook")
     try:
+        deadline = time.monotonic() + 30
+        for url in urls:
+            while True:
+                try:
+                    if requests.get(f"{url}/health", timeout=10).status_code == 200:
+                        break
+                except (requests.ConnectionError, requests.Timeout):
+                    pass
+                if time.monotonic() > deadline:
+                    raise AssertionError("servers did not start")
+                time.sleep(0.1)
+        livekit_sim.set_webhook_url(f"{urls[0]}/livekit/webhook")
         yield urls
     finally:
         for process in processes:
