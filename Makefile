@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 
 help:
 	@echo "make run    start web + worker + beat (embedded storage/Redis/LiveKit when unset)"
-	@echo "make test   lint, then the whole test suite"
+	@echo "make test   lint, then the whole test suite (with the console in headless Chromium)"
 	@echo "make lint   ruff check, ruff format --check, import-linter"
 	@echo "make fmt    ruff format and ruff check --fix"
 	@echo "make bench  run the benchmarks"
@@ -29,8 +29,11 @@ run: venv
 	$(PYTHON) bin/run
 
 # pytest exits 5 when it collected no tests: a non-zero status, so make fails on it too.
+# bin/ensure-chromium installs Debian's chromium for the console's browser tests (or warns
+# loudly that they will be skipped); it never fails the build.
 test: venv
 	$(MAKE) --no-print-directory lint
+	-bin/ensure-chromium
 	$(PYTHON) -m pytest -n 2 --dist loadfile
 
 # bin/run has no .py suffix: ruff only lints it when named explicitly.

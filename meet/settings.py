@@ -176,7 +176,11 @@ INSTALLED_APPS = [
     "rooms",
     "recordings",
     "webhooks",
+    "console",
 ]
+# The API stays stateless: no session, message or CSRF middleware here. The console's views
+# apply those per view (console/views.py ``console_view``), so /api, /internal-api and the
+# LiveKit webhook behave exactly as without the console.
 MIDDLEWARE = [
     "meet.api.middleware.CorsMiddleware",
     "meet.api.middleware.BodyLimitMiddleware",
@@ -191,7 +195,12 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
-        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
     }
 ]
 USE_TZ = True
@@ -200,6 +209,24 @@ LANGUAGE_CODE = "en-us"
 USE_I18N = False
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+
+# Operator console (/console/): sessions in the Redis cache (no database), cookies scoped to
+# /console/ so API requests never carry or receive them; CSRF token in a cookie of its own.
+SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+SESSION_CACHE_ALIAS = "default"
+SESSION_COOKIE_NAME = "OvMeetConsoleSession"
+SESSION_COOKIE_PATH = "/console/"
+SESSION_COOKIE_AGE = 8 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_SERIALIZER = "django.contrib.sessions.serializers.JSONSerializer"
+CSRF_COOKIE_NAME = "OvMeetConsoleCsrf"
+CSRF_COOKIE_PATH = "/console/"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "console.views.base.csrf_failure"
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # Express' body-parser limit ("100kb"); larger bodies get 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 100 * 1024
 REQUEST_BODY_LIMIT = 100 * 1024

@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
-from django.urls import re_path
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView
 
 import accounts.urls
+import console.urls
 import recordings.urls
 import rooms.urls
 import webhooks.urls
-from meet.api.views import health, mount, not_found, route
+from console.views.operations import root
+from meet.api.views import health, mount, not_found, re_route, route
 
 SCHEMA_URL = "/api/v1/docs/openapi.json"
+_redoc = SpectacularRedocView.as_view(url=SCHEMA_URL)
+
+
+@csrf_exempt
+def api_docs(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """Any method and sub-path gets the API documentation page, as from the reference."""
+    request.method = "GET"
+    return _redoc(request)  # type: ignore[no-any-return]
+
 
 urlpatterns = [
-    re_path(r"^(?i:health)(?:/(?P<rest>.*))?$", health),
+    re_route(r"^health(?:/(?P<rest>.*))?$", health),
     route("api/v1/docs/openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
-    re_path(r"^(?i:api/v1/docs)(?:/.*)?$", SpectacularRedocView.as_view(url=SCHEMA_URL)),
+    re_route(r"^api/v1/docs(?:/.*)?$", api_docs),
     *webhooks.urls.root_urlpatterns,
     mount("api/v1/", [*rooms.urls.public_urlpatterns, *recordings.urls.public_urlpatterns]),
     mount(
@@ -28,5 +44,9 @@ urlpatterns = [
             *webhooks.urls.internal_urlpatterns,
         ],
     ),
+    # The operator console (Django templates, session sign-in); ``/`` leads there.
+    path("console/", include(console.urls)),
+    path("console", RedirectView.as_view(url="/console/")),
+    path("", root),
     re_path(r"^(?P<rest>.*)$", not_found),
 ]

@@ -73,6 +73,12 @@ def route(template: str, view: Any, name: str | None = None) -> URLPattern:
     )
 
 
+def re_route(regex: str, view: Any, name: str | None = None) -> URLPattern:
+    """A case-insensitive ``re_path``. Unlike an inline ``(?i:...)`` flag it stays reversible,
+    which ``reverse()`` needs for every pattern of the URLconf (the console reverses its own)."""
+    return URLPattern(CaseInsensitivePattern(regex, name=name, is_endpoint=True), view, name=name)
+
+
 def mount(prefix: str, patterns: list[Any]) -> URLResolver:
     """Include ``patterns`` under ``prefix`` (e.g. ``api/v1/``), case-insensitively."""
     return URLResolver(CaseInsensitivePattern(rf"^{_escape(prefix)}"), patterns)

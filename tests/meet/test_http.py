@@ -45,7 +45,8 @@ def test_unknown_paths_get_the_json_404(initialized: None, method: str, path: st
     assert response["Content-Type"] == "application/json; charset=utf-8"
 
 
-@pytest.mark.parametrize("path", ["/", "/room/abc-123", "/login", "/api"])
+# "/" redirects to the operator console (tests/console/test_views.py).
+@pytest.mark.parametrize("path", ["/room/abc-123", "/login", "/api"])
 def test_get_outside_the_apis_serves_the_front_end_page(path: str) -> None:
     response = APIClient().get(path)
     assert response.status_code == HTTPStatus.OK

@@ -1,0 +1,53 @@
+"""The console's routes, mounted at ``/console/`` by ``meet/urls.py`` (before the catch-all)."""
+
+from __future__ import annotations
+
+from django.urls import path, re_path
+
+from console.views import auth, configuration, operations, recordings, rooms
+
+app_name = "console"
+
+urlpatterns = [
+    path("", operations.overview, name="overview"),
+    path("login/", auth.login, name="login"),
+    path("logout/", auth.logout, name="logout"),
+    path("rooms/", rooms.room_list, name="room_list"),
+    path("rooms/new/", rooms.room_create, name="room_create"),
+    path("rooms/delete/", rooms.room_bulk_delete, name="room_bulk_delete"),
+    path("rooms/<str:room_id>/", rooms.room_detail, name="room_detail"),
+    path("rooms/<str:room_id>/config/", rooms.room_config, name="room_config"),
+    path("rooms/<str:room_id>/status/", rooms.room_status, name="room_status"),
+    path("rooms/<str:room_id>/delete/", rooms.room_delete, name="room_delete"),
+    path("recordings/", recordings.recording_list, name="recording_list"),
+    path("recordings/download/", recordings.recording_download, name="recording_download"),
+    path("recordings/delete/", recordings.recording_bulk_delete, name="recording_bulk_delete"),
+    path("recordings/<str:recording_id>/", recordings.recording_detail, name="recording_detail"),
+    path(
+        "recordings/<str:recording_id>/media/", recordings.recording_media, name="recording_media"
+    ),
+    path(
+        "recordings/<str:recording_id>/share/", recordings.recording_share, name="recording_share"
+    ),
+    path(
+        "recordings/<str:recording_id>/delete/",
+        recordings.recording_delete,
+        name="recording_delete",
+    ),
+    path("settings/", configuration.settings_page, name="settings"),
+    path("settings/security/", configuration.settings_security, name="settings_security"),
+    path("settings/webhooks/", configuration.settings_webhooks, name="settings_webhooks"),
+    path(
+        "settings/webhooks/test/",
+        configuration.settings_webhook_test,
+        name="settings_webhook_test",
+    ),
+    path("settings/appearance/", configuration.settings_appearance, name="settings_appearance"),
+    path("api-key/", auth.api_key, name="api_key"),
+    path("api-key/generate/", auth.api_key_generate, name="api_key_generate"),
+    path("api-key/revoke/", auth.api_key_revoke, name="api_key_revoke"),
+    path("account/", auth.account, name="account"),
+    path("maintenance/", operations.maintenance, name="maintenance"),
+    path("maintenance/<str:collector>/run/", operations.maintenance_run, name="maintenance_run"),
+    re_path(r"^static/(?P<path>.+)$", operations.static, name="static"),
+]
