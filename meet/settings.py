@@ -133,7 +133,15 @@ if MEET_REDIS_SENTINEL_HOST_LIST:
     _REDIS_OPTIONS |= {
         "CLIENT_CLASS": "django_redis.client.SentinelClient",
         "SENTINELS": MEET_REDIS_SENTINEL_HOST_LIST,
-        "SENTINEL_KWARGS": {"password": MEET_REDIS_SENTINEL_PASSWORD},
+        # Given SENTINEL_KWARGS, redis-py applies none of the options above to the Sentinel
+        # connections: repeat the timeouts and the short retry, else an unreachable Sentinel (or
+        # a wrong password) takes ~12 s of default backoff before the 503.
+        "SENTINEL_KWARGS": {
+            "password": MEET_REDIS_SENTINEL_PASSWORD,
+            "socket_connect_timeout": 2,
+            "socket_timeout": 5,
+            "retry": Retry(ExponentialBackoff(cap=0.2, base=0.02), 2),
+        },
     }
     CELERY_BROKER_URL = ";".join(
         f"sentinel://{_redis_userinfo()}{host}:{port}/{MEET_REDIS_DB}"
