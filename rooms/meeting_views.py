@@ -109,7 +109,12 @@ class RecordingTokenView(MeetAPIView):
     def post(self, request: Request, roomId: str) -> Response:  # noqa: N803
         if not _SAFE_ROOM_ID.match(roomId):  # the raw id is a storage key part here
             raise ArchivedRoomNotFoundError(roomId)
-        secret = request.data.get("secret") if isinstance(request.data, dict) else None
+        data = request.data
+        secret = (
+            data.get("secret", participants.UNDEFINED)
+            if isinstance(data, dict)
+            else participants.UNDEFINED
+        )
         role, permissions = participants.recording_token_role(roomId, secret)
         require_room_access(request, role)
         room_id = validated_room_id(roomId)

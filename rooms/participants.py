@@ -191,6 +191,26 @@ def refresh_participant_token(
 # --- Recording tokens (§5.3a, §2.10) ----------------------------------------------------------
 
 
+UNDEFINED = object()  # a body without ``secret`` (JavaScript ``undefined``)
+
+
+def js_string(value: Any) -> str:
+    """``${value}`` in JavaScript, for a value parsed from a JSON body."""
+    if value is UNDEFINED:
+        return "undefined"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return ",".join("" if item is None else js_string(item) for item in value)
+    if isinstance(value, dict):
+        return "[object Object]"
+    return str(value)
+
+
 def recording_token_role(room_id: str, secret: Any) -> tuple[str, dict[str, bool]]:
     """Role and recording permissions from the *archived* room metadata of ``room_id``."""
     from meet.errors import InsufficientPermissionsError
@@ -209,7 +229,7 @@ def recording_token_role(room_id: str, secret: Any) -> tuple[str, dict[str, bool
     role = snapshot.role_for_secret(secret) if isinstance(secret, str) else None
     if role is None:
         # The reference's message names room 'undefined' here (archived metadata has no id).
-        raise InvalidRoomSecretError("undefined" if secret is None else str(secret), "undefined")
+        raise InvalidRoomSecretError(js_string(secret), "undefined")
     if role == ParticipantRole.MODERATOR:
         return role, {"canRetrieveRecordings": True, "canDeleteRecordings": True}
     can_retrieve = access == RecordingAccess.ADMIN_MODERATOR_SPEAKER

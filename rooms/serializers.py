@@ -18,6 +18,7 @@ from meet.api.fields import (
     StringField,
     ZodSerializer,
     max_length,
+    zod_type,
 )
 from meet.api.pagination import select_fields
 from rooms.domain import (
@@ -217,7 +218,7 @@ class BulkDeleteQuerySerializer(ZodSerializer):
         items = raw.split(",") if isinstance(raw, str) else raw if isinstance(raw, list) else None
         if items is None:
             raise serializers.ValidationError(
-                {"roomIds": [f"Expected string, received {type(raw).__name__}"]}
+                {"roomIds": [f"Expected array, received {zod_type(raw)}"]}
             )
         room_ids: list[str] = []
         for item in items:

@@ -257,19 +257,23 @@ class ZodSerializer(serializers.Serializer):  # type: ignore[type-arg]
             raise type_error("object", data)
         errors: dict[str, Any] = {}
         values: dict[str, Any] = {}
+        dirty: dict[str, Any] = {}  # zod hands a value that failed a check on to refinements
         aborted = False
         for field in self._writable_fields:
             try:
-                value = field.run_validation(field.get_value(data))
+                raw = field.get_value(data)
+                value = field.run_validation(raw)
             except serializers.ValidationError as error:
                 errors[field.field_name] = error.detail
                 aborted = aborted or not is_dirty(error)
+                if is_dirty(error) and raw is not empty:
+                    self.set_value(dirty, field.source_attrs, raw)
             except SkipField:
                 continue
             else:
                 self.set_value(values, field.source_attrs, value)
         if not aborted:
-            for name, messages in self.refine(values).items():
+            for name, messages in self.refine({**values, **dirty}).items():
                 errors.setdefault(name, [])
                 errors[name] = [*errors[name], *messages]
         if errors:

@@ -5,11 +5,20 @@ from typing import Any
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 
+from meet.storage.base import js_numbers
+
 
 class MeetJSONRenderer(JSONRenderer):
     """Compact UTF-8 JSON with ``Content-Type: application/json; charset=utf-8``."""
 
     charset = "utf-8"
+
+    def render(
+        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
+    ) -> bytes:
+        # ``JSON.stringify(5.0)`` is ``5``: whole floats (e.g. an echoed ``autoDeletionDate``
+        # sent as ``1.7e12``) leave without ``.0``, as stored documents do.
+        return super().render(js_numbers(data), accepted_media_type, renderer_context)
 
 
 class AlwaysJSONNegotiation(BaseContentNegotiation):

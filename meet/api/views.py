@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any, ClassVar
 
@@ -15,7 +16,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
-from meet.errors import PathNotFoundError
+from meet.api.parsers import MeetJSONParser
+from meet.errors import MalformedBodyError, PathNotFoundError
 
 
 class MeetAPIView(APIView):
@@ -36,6 +38,13 @@ class MeetAPIView(APIView):
         method = (getattr(request, "method", None) or "").upper()
         classes = self.authentication_by_method.get(method, self.authentication_classes)
         return [authenticator() for authenticator in classes]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # Express parses JSON bodies before any route runs, so a malformed body is
+        # ``400 Malformed body`` even before authentication (api-contract.md §1.1).
+        if (request.content_type or "").split(";")[0].strip().lower() == "application/json":
+            request.data  # noqa: B018 - parsing raises MalformedBodyError
+        super().initial(request, *args, **kwargs)
 
     def validated(self, serializer_class: type[Serializer], data: Any) -> Any:  # type: ignore[type-arg]
         serializer = serializer_class(data=data)
@@ -107,12 +116,25 @@ def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     """The reference's catch-all: GET/HEAD outside the APIs get the front end's page, the rest
     ``404 {"error":"Path Not Found","message":"API path not implemented"}``."""
     path = request.path
+    if _malformed_json(request):  # Express' body parser runs before the catch-all
+        return _render(request, Response(MalformedBodyError().body(), status=400))
     if request.method in ("GET", "HEAD") and "/api/" not in path and "/internal-api/" not in path:
         html = render_to_string("meet/frontend_fallback.html", {"path": path})
         return HttpResponse(html, content_type="text/html; charset=utf-8")
     error = PathNotFoundError()
     response = Response(error.body(), status=404)
     return _render(request, response)
+
+
+def _malformed_json(request: HttpRequest) -> bool:
+    content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+    if content_type != "application/json" or not request.body:
+        return False
+    try:
+        MeetJSONParser().parse(io.BytesIO(request.body))
+    except MalformedBodyError:
+        return True
+    return False
 
 
 def _render(request: HttpRequest, response: Response) -> HttpResponse:

@@ -91,14 +91,14 @@ def apply_prefix(prefix: str, key: str) -> str:
     return f"{prefix}/{key}"
 
 
-def _js_numbers(data: Any) -> Any:
+def js_numbers(data: Any) -> Any:
     """Whole floats as ints, since ``JSON.stringify(5.0)`` is ``5`` (Python writes ``5.0``)."""
     if isinstance(data, float) and data.is_integer() and abs(data) < 1e21:
         return int(data)
     if isinstance(data, dict):
-        return {key: _js_numbers(value) for key, value in data.items()}
+        return {key: js_numbers(value) for key, value in data.items()}
     if isinstance(data, list | tuple):
-        return [_js_numbers(value) for value in data]
+        return [js_numbers(value) for value in data]
     return data
 
 
@@ -106,7 +106,7 @@ def dump_json(data: Any) -> bytes:
     """Compact JSON as ``JSON.stringify`` writes it (no spaces, non-ASCII kept, whole numbers
     without ``.0``)."""
     return json.dumps(
-        _js_numbers(data), separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        js_numbers(data), separators=(",", ":"), ensure_ascii=False, allow_nan=False
     ).encode()
 
 

@@ -219,6 +219,24 @@ def test_malformed_json_is_400(initialized: None, api_client: APIClient) -> None
         assert response.json() == {"error": "Bad Request", "message": "Malformed body"}
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/api/v1/rooms"),
+        ("put", "/api/v1/rooms/abc/config"),
+        ("post", "/internal-api/v1/users/change-password"),
+        ("post", "/internal-api/v1/recordings"),
+    ],
+)
+def test_malformed_json_is_400_before_authentication(
+    initialized: None, api_client: APIClient, method: str, path: str
+) -> None:
+    # Express parses the body before any route (api-contract.md §1.1): no credentials needed.
+    response = getattr(api_client, method)(path, b"{not json", content_type="application/json")
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json() == {"error": "Bad Request", "message": "Malformed body"}
+
+
 def test_form_bodies_are_accepted_for_login(initialized: None, api_client: APIClient) -> None:
     response = api_client.post(
         LOGIN, "username=admin&password=admin", content_type="application/x-www-form-urlencoded"

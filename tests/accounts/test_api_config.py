@@ -62,6 +62,21 @@ def test_webhooks_config_keeps_the_url_when_omitted(admin_client: APIClient) -> 
                 {"field": "url", "message": "URL must start with http:// or https://"},
             ],
         ),
+        (  # the refinement sees the invalid url: it is not missing (api-contract.md §5.7b)
+            {"enabled": True, "url": "invalid-url"},
+            [
+                {"field": "url", "message": "Must be a valid URL"},
+                {"field": "url", "message": "URL must start with http:// or https://"},
+            ],
+        ),
+        (
+            {"enabled": True, "url": ""},
+            [
+                {"field": "url", "message": "Must be a valid URL"},
+                {"field": "url", "message": "URL must start with http:// or https://"},
+                {"field": "url", "message": "URL is required when webhooks are enabled"},
+            ],
+        ),
         (
             {"enabled": False, "url": "ftp://example.com/x"},
             [{"field": "url", "message": "URL must start with http:// or https://"}],

@@ -45,6 +45,13 @@ def test_unknown_paths_get_the_json_404(initialized: None, method: str, path: st
     assert response["Content-Type"] == "application/json; charset=utf-8"
 
 
+def test_malformed_json_to_an_unknown_path_is_400(initialized: None) -> None:
+    # Express' JSON parser runs before the routes and the catch-all (api-contract.md §1.1).
+    response = APIClient().post("/internal-api/v1/nothing", b"{x", content_type="application/json")
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json() == {"error": "Bad Request", "message": "Malformed body"}
+
+
 # "/" redirects to the operator console (tests/console/test_views.py).
 @pytest.mark.parametrize("path", ["/room/abc-123", "/login", "/api"])
 def test_get_outside_the_apis_serves_the_front_end_page(path: str) -> None:

@@ -305,5 +305,5 @@ def test_room_force_deletion_stops_and_deletes_its_recordings(
     response = key_client.delete(f"/api/v1/rooms/{room_id}?withMeeting=force&withRecordings=force")
     assert response.status_code == HTTPStatus.OK
     assert response.json()["successCode"] == "room_with_active_meeting_and_recordings_deleted"
-    eventually(lambda: key_client.get(f"/api/v1/rooms/{room_id}").status_code == 404, timeout=15)
-    eventually(lambda: metadata(store, recording_id) is None, timeout=15)
+    eventually(lambda: key_client.get(f"/api/v1/rooms/{room_id}").status_code == 404, timeout=40)
+    eventually(lambda: metadata(store, recording_id) is None, timeout=40)

@@ -226,6 +226,7 @@ def test_bulk_delete_all_successful_and_repeated_params(key_client: APIClient) -
     [
         ("", "Required"),
         ("?roomIds=$$$,,", "At least one valid roomId is required after sanitization"),
+        ("?roomIds[a]=b", "Expected array, received object"),
     ],
 )
 def test_bulk_delete_validation(key_client: APIClient, query: str, message: str) -> None:

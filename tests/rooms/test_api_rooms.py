@@ -400,3 +400,13 @@ def test_closing_during_a_meeting_is_scheduled(key_client: APIClient, store: Any
         body["message"] == f"Room '{room['roomId']}' scheduled to be closed when the meeting ends"
     )
     assert (body["room"]["status"], body["room"]["meetingEndAction"]) == ("active_meeting", "close")
+
+
+def test_a_whole_float_date_is_echoed_without_a_fraction(key_client: APIClient) -> None:
+    # JSON.stringify(1.7e12) is "1700000000000": the response writes the number as JavaScript.
+    date = float(int(time.time() * 1000) + 2 * 3600 * 1000)
+    response = key_client.post(
+        "/api/v1/rooms", f'{{"autoDeletionDate": {date!r}}}', content_type="application/json"
+    )
+    assert response.status_code == HTTPStatus.CREATED
+    assert f'"autoDeletionDate":{int(date)},' in response.content.decode()
