@@ -98,15 +98,24 @@ class S3ObjectStore:
         logger.warning("S3 request failed: %s", error)
         return StorageUnavailableError(str(error))
 
-    def get_bytes(self, key: str) -> bytes | None:
+    def _request(self, operation: str, **params: Any) -> Any:
+        """One S3 call on the bucket: "not found" is None, any other failure a 503."""
         try:
-            response = self.client.get_object(Bucket=self.bucket, Key=self.full_key(key))
-            return bytes(response["Body"].read())
+            return getattr(self.client, operation)(Bucket=self.bucket, **params)
         except ClientError as error:
             if _is_not_found(error):
                 return None
             raise self._unavailable(error) from error
         except BotoCoreError as error:
+            raise self._unavailable(error) from error
+
+    def get_bytes(self, key: str) -> bytes | None:
+        response = self._request("get_object", Key=self.full_key(key))
+        if response is None:
+            return None
+        try:
+            return bytes(response["Body"].read())
+        except (BotoCoreError, OSError) as error:
             raise self._unavailable(error) from error
 
     def get_json(self, key: str) -> Any | None:
@@ -152,14 +161,9 @@ class S3ObjectStore:
                 raise StorageUnavailableError(f"could not delete {errors[0].get('Key')}")
 
     def head(self, key: str) -> ObjectInfo | None:
-        try:
-            response = self.client.head_object(Bucket=self.bucket, Key=self.full_key(key))
-        except ClientError as error:
-            if _is_not_found(error):
-                return None
-            raise self._unavailable(error) from error
-        except BotoCoreError as error:
-            raise self._unavailable(error) from error
+        response = self._request("head_object", Key=self.full_key(key))
+        if response is None:
+            return None
         return ObjectInfo(size=int(response.get("ContentLength", 0)), etag=response.get("ETag"))
 
     def exists(self, key: str) -> bool:
@@ -192,17 +196,12 @@ class S3ObjectStore:
     def open_stream(
         self, key: str, byte_range: tuple[int, int] | None = None
     ) -> S3ObjectStream | None:
-        params: dict[str, Any] = {"Bucket": self.bucket, "Key": self.full_key(key)}
+        params: dict[str, Any] = {"Key": self.full_key(key)}
         if byte_range is not None:
             params["Range"] = f"bytes={byte_range[0]}-{byte_range[1]}"
-        try:
-            response = self.client.get_object(**params)
-        except ClientError as error:
-            if _is_not_found(error):
-                return None
-            raise self._unavailable(error) from error
-        except BotoCoreError as error:
-            raise self._unavailable(error) from error
+        response = self._request("get_object", **params)
+        if response is None:
+            return None
         return S3ObjectStream(response["Body"], int(response.get("ContentLength", 0)))
 
     def check_health(self) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -101,14 +100,3 @@ def sign_in(browser_page: Any, username: str = "admin", password: str = "admin")
     browser_page.get_by_label("Password").fill(password)
     browser_page.get_by_role("button", name="Sign in").click()
     browser_page.wait_for_url("**/console/")
-
-
-def eventually(check: Callable[[], Any], timeout: float = 10) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.05)

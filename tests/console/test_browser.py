@@ -21,8 +21,9 @@ from recordings import queries
 from recordings.domain import parse_recording_id
 from rooms import services as room_services
 from rooms.errors import RoomNotFoundError
-from tests.console.conftest import eventually, sign_in
+from tests.console.conftest import sign_in
 from tests.rooms.helpers import create_room, participant_client, participant_token
+from tests.services import eventually
 from tests.webhook_receiver import WebhookReceiver
 from webhooks import services as webhook_services
 
