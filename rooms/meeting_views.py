@@ -88,7 +88,7 @@ class ParticipantTokenRefreshView(MeetAPIView):
         if not previous:
             raise NoParticipantTokenError()
         previous_roles = participants.roles_of_previous_token(previous)
-        if not previous_roles:
+        if previous_roles is None:
             raise InvalidParticipantTokenError()
         token = participants.refresh_participant_token(
             room=room,

@@ -104,15 +104,16 @@ def ensure_livekit_room(room: Room) -> None:
 # --- Tokens -----------------------------------------------------------------------------------
 
 
-def roles_of_previous_token(token: str | None) -> list[dict[str, Any]]:
-    """Roles carried over from an earlier participant token, read without verification."""
+def roles_of_previous_token(token: str | None) -> list[dict[str, Any]] | None:
+    """Roles carried over from an earlier participant token, read without verification;
+    ``None`` when there is no token or its metadata is not valid."""
     if not token:
-        return []
+        return None
     try:
         metadata = parse_metadata(decode_unverified(token))
-    except Exception:  # an unreadable previous token is simply ignored
-        return []
-    return list(metadata["roles"]) if valid_participant_metadata(metadata) else []
+    except Exception:  # an unreadable previous token carries nothing over
+        return None
+    return list(metadata["roles"]) if valid_participant_metadata(metadata) else None
 
 
 def _participant_token(
@@ -149,7 +150,7 @@ def generate_participant_token(
     participant_identity: str | None,
     previous_token: str | None,
 ) -> str:
-    previous_roles = roles_of_previous_token(previous_token)
+    previous_roles = roles_of_previous_token(previous_token) or []
     if not participant_name:
         return _participant_token(
             room, role, previous_roles, name=None, identity=participant_identity

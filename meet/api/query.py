@@ -17,7 +17,7 @@ def query_params(request: Any) -> dict[str, Any]:
         match = _BRACKETS.match(key)
         if match:
             name, inner = match.groups()
-            if inner == "":
+            if inner == "" or inner.isdigit():  # a[]=x and a[0]=x are arrays in qs
                 existing = result.get(name)
                 items = (
                     existing

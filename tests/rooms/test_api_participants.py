@@ -313,3 +313,22 @@ def test_participant_can_read_only_its_room_and_speakers_do_not_see_the_moderato
     }
     # A participant token does not open the admin routes.
     assert speaker.delete(f"/api/v1/rooms/{room['roomId']}").status_code == HTTPStatus.UNAUTHORIZED
+
+
+def test_refresh_accepts_a_previous_token_with_no_roles(key_client: APIClient) -> None:
+    from accounts.tokens import issue_token
+
+    room = create_room(key_client)
+    previous = issue_token(
+        ttl_seconds=60,
+        metadata={"livekitUrl": "ws://localhost:7880", "roles": [], "selectedRole": "speaker"},
+    )
+    client = APIClient()
+    client.credentials(HTTP_X_PARTICIPANT_TOKEN=f"Bearer {previous}")
+    response = client.post(
+        REFRESH, {"roomId": room["roomId"], "secret": secret(room["speakerUrl"])}, format="json"
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert claims(response.json()["token"])["metadata"]["roles"] == [
+        {"role": "speaker", "permissions": SPEAKER_PERMISSIONS}
+    ]

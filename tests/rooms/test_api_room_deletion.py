@@ -233,3 +233,15 @@ def test_bulk_delete_validation(key_client: APIClient, query: str, message: str)
     response = key_client.delete(f"/api/v1/rooms{query}")
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
     assert response.json()["details"] == [{"field": "roomIds", "message": message}]
+
+
+def test_bulk_delete_accepts_indexed_array_parameters(key_client: APIClient) -> None:
+    first, second = create_room(key_client), create_room(key_client)
+    response = key_client.delete(
+        f"/api/v1/rooms?roomIds[0]={first['roomId']}&roomIds[1]={second['roomId']}"
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert [item["roomId"] for item in response.json()["successful"]] == [
+        first["roomId"],
+        second["roomId"],
+    ]
