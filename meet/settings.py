@@ -6,11 +6,13 @@ Variable names and defaults are those of OpenVidu Meet 3.4.1 (see docs/configura
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from urllib.parse import quote
 
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from jwt.warnings import InsecureKeyLengthWarning
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
@@ -50,6 +52,15 @@ _LOG_LEVELS = {
 }
 MEET_LOG_LEVEL = _LOG_LEVELS[env_choice("MEET_LOG_LEVEL", "info", tuple(_LOG_LEVELS))]
 
+# Operator-supplied front-end build (off when empty): a directory laid out as the reference's
+# ``public/`` — ``frontend/index.html`` (+ assets) and ``webcomponent/openvidu-meet.bundle.min.js``.
+MEET_FRONTEND_DIR = env_str("MEET_FRONTEND_DIR", "").strip()
+if MEET_FRONTEND_DIR and not (Path(MEET_FRONTEND_DIR) / "frontend" / "index.html").is_file():
+    raise ImproperlyConfigured(
+        f"MEET_FRONTEND_DIR: '{MEET_FRONTEND_DIR}' has no frontend/index.html (expected the "
+        "layout of the reference's public/ directory: frontend/ and webcomponent/)"
+    )
+
 # --- Initial data (applied once, at first initialisation) -------------------------------------
 MEET_INITIAL_ADMIN_USER = env_str("MEET_INITIAL_ADMIN_USER", "admin")
 MEET_INITIAL_ADMIN_PASSWORD = env_secret("MEET_INITIAL_ADMIN_PASSWORD", "admin")
@@ -66,6 +77,13 @@ LIVEKIT_API_KEY = env_str("LIVEKIT_API_KEY", "devkey")
 LIVEKIT_API_SECRET = env_secret("LIVEKIT_API_SECRET", "secret")
 if not LIVEKIT_API_KEY or not LIVEKIT_API_SECRET:
     raise ImproperlyConfigured("LIVEKIT_API_KEY and LIVEKIT_API_SECRET must not be empty")
+# Set by bin/run when it started the bundled LiveKit simulator (no LIVEKIT_URL): the console
+# shows a banner, and the short demo secret is not warned about (the demo banner says more).
+MEET_DEMO_MODE = env_bool("MEET_DEMO_MODE", False)
+# PyJWT warns about HMAC keys under 32 bytes on every token, with source lines, in every
+# process. The reference's default secret ("secret") is that short: one plain system-check
+# warning (meet.checks, shown once by init_storage at start-up) replaces it.
+warnings.filterwarnings("ignore", category=InsecureKeyLengthWarning)
 
 # --- Object storage ---------------------------------------------------------------------------
 # The reference knows s3 (default), abs and gcs; "local" is our embedded mode: a directory in
@@ -191,6 +209,8 @@ INSTALLED_APPS = [
 # LiveKit webhook behave exactly as without the console.
 MIDDLEWARE = [
     "meet.api.middleware.CorsMiddleware",
+    # Static files (and the optional front-end build) before the routes, as in the reference.
+    "meet.frontend.StaticFilesMiddleware",
     "meet.api.middleware.BodyLimitMiddleware",
     "meet.api.middleware.BaseUrlMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -207,6 +227,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.messages.context_processors.messages",
+                "console.context_processors.banners",
             ]
         },
     }
@@ -216,7 +237,11 @@ TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en-us"
 USE_I18N = False
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+# WhiteNoise (meet.frontend.StaticFilesMiddleware) serves the apps' static files from where
+# they are installed, in every mode: no collectstatic step, hence no STATIC_ROOT.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = False
 
 # Operator console (/console/): sessions in the Redis cache (no database), cookies scoped to
 # /console/ so API requests never carry or receive them; CSRF token in a cookie of its own.

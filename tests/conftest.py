@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,6 +43,16 @@ def _isolated_backends(
     endpoint = getattr(getattr(current, "storage", None), "endpoint_url", None)
     if endpoint != moto_endpoint or getattr(current, "bucket", None) != "meet-test":
         get_object_store.cache_clear()
+
+
+FRONTEND_BUILD = Path(__file__).resolve().parent / "fixtures" / "frontend"
+
+
+@pytest.fixture
+def frontend_build(settings: Any) -> Path:
+    """A small front-end build laid out as the reference's ``public/`` (MEET_FRONTEND_DIR)."""
+    settings.MEET_FRONTEND_DIR = str(FRONTEND_BUILD)
+    return FRONTEND_BUILD
 
 
 @pytest.fixture

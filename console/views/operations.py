@@ -14,6 +14,7 @@ from django.views.static import serve
 
 from console.selectors import maintenance_snapshot, overview_counts
 from console.views.base import console_view
+from meet import frontend
 from meet.api.views import not_found
 from meet.health import check_services
 from recordings import collectors
@@ -77,7 +78,8 @@ def static(request: HttpRequest, path: str) -> HttpResponse:
 
 
 def root(request: HttpRequest) -> HttpResponse:
-    """``GET /``: operators land on the console."""
+    """``GET /``: the front end's ``index.html`` when a build is configured (as the reference),
+    else operators land on the console."""
     if request.method not in ("GET", "HEAD"):
         return not_found(request)
-    return HttpResponseRedirect(reverse("console:overview"))
+    return frontend.index_response(request) or HttpResponseRedirect(reverse("console:overview"))

@@ -7,7 +7,6 @@ import re
 from typing import Any, ClassVar
 
 from django.http import HttpRequest, HttpResponse
-from django.template.loader import render_to_string
 from django.urls import URLPattern, URLResolver
 from django.urls.resolvers import RegexPattern
 from django.views.decorators.csrf import csrf_exempt
@@ -16,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
+from meet import frontend
 from meet.api.parsers import MeetJSONParser
 from meet.errors import MalformedBodyError, PathNotFoundError
 
@@ -111,16 +111,32 @@ def health(request: HttpRequest, rest: str = "") -> HttpResponse:
     return HttpResponse("OK", content_type="text/html; charset=utf-8")
 
 
+def is_spa_path(request: HttpRequest) -> bool:
+    """The reference's SPA fallback: GET/HEAD whose path contains neither ``/api/`` nor
+    ``/internal-api/`` (so ``/api`` without a trailing slash is one)."""
+    path = request.path
+    return (
+        request.method in ("GET", "HEAD") and "/api/" not in path and "/internal-api/" not in path
+    )
+
+
+@csrf_exempt
+def webcomponent(request: HttpRequest) -> HttpResponse:
+    """``GET /v1/openvidu-meet.js``: the configured build's web-component bundle."""
+    if request.method not in ("GET", "HEAD"):
+        return not_found(request)
+    return frontend.webcomponent_response()
+
+
 @csrf_exempt
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
-    """The reference's catch-all: GET/HEAD outside the APIs get the front end's page, the rest
-    ``404 {"error":"Path Not Found","message":"API path not implemented"}``."""
-    path = request.path
+    """The reference's catch-all: GET/HEAD outside the APIs get the front end's ``index.html``
+    (Express' 404 page when no build is configured, as the reference without its build), the
+    rest ``404 {"error":"Path Not Found","message":"API path not implemented"}``."""
     if _malformed_json(request):  # Express' body parser runs before the catch-all
         return _render(request, Response(MalformedBodyError().body(), status=400))
-    if request.method in ("GET", "HEAD") and "/api/" not in path and "/internal-api/" not in path:
-        html = render_to_string("meet/frontend_fallback.html", {"path": path})
-        return HttpResponse(html, content_type="text/html; charset=utf-8")
+    if is_spa_path(request):
+        return frontend.index_response(request) or frontend.express_not_found()
     error = PathNotFoundError()
     response = Response(error.body(), status=404)
     return _render(request, response)

@@ -52,9 +52,10 @@ def test_malformed_json_to_an_unknown_path_is_400(initialized: None) -> None:
     assert response.json() == {"error": "Bad Request", "message": "Malformed body"}
 
 
-# "/" redirects to the operator console (tests/console/test_views.py).
+# "/" redirects to the operator console (tests/console/test_views.py). The front end's page is
+# the configured build's (tests/meet/test_frontend.py has the answers without one).
 @pytest.mark.parametrize("path", ["/room/abc-123", "/login", "/api"])
-def test_get_outside_the_apis_serves_the_front_end_page(path: str) -> None:
+def test_get_outside_the_apis_serves_the_front_end_page(path: str, frontend_build: Any) -> None:
     response = APIClient().get(path)
     assert response.status_code == HTTPStatus.OK
     assert response["Content-Type"].startswith("text/html")
