@@ -6,7 +6,6 @@ import contextlib
 import dataclasses
 import logging
 import secrets
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -34,6 +33,7 @@ from accounts.errors import (
 from accounts.repository import ApiKeyRepository, GlobalConfigRepository, UserRepository
 from accounts.tokens import issue_token, verify_token
 from meet import locks
+from meet.clock import now_ms
 from meet.errors import ServiceUnavailableError
 
 logger = logging.getLogger(__name__)
@@ -43,10 +43,6 @@ _api_keys = ApiKeyRepository()
 _global_config = GlobalConfigRepository()
 # Compared against when the user does not exist, so both failures take the same time.
 _DUMMY_HASH = bcrypt.hashpw(b"not-a-password", bcrypt.gensalt(4))
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 # --- Global config ----------------------------------------------------------------------------

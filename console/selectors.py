@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from meet import livekit, locks
-from meet.api.pagination import Page
 from meet.errors import MeetError
+from meet.pagination import Page
 from recordings import collectors, queries
 from recordings.domain import Recording
 from rooms import services as room_services

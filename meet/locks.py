@@ -23,12 +23,14 @@ from typing import ParamSpec, TypeVar
 
 from django.conf import settings
 
+from meet import redis_keys
+from meet.clock import now_ms
 from meet.redis_connection import RedisError, redis, redis_errors_as_503
 
 logger = logging.getLogger(__name__)
 
-LOCK_PREFIX = "ov_meet_lock:"
-REGISTRY_PREFIX = "ov_meet_lock_registry:"
+LOCK_PREFIX = redis_keys.LOCK_PREFIX
+REGISTRY_PREFIX = redis_keys.LOCK_REGISTRY_PREFIX
 
 _RELEASE_SCRIPT = """
 if redis.call("get", KEYS[1]) == ARGV[1] then
@@ -62,15 +64,11 @@ class LockInfo:
     expiration_ms: int
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
-
-
 def acquire(resource: str, ttl_seconds: float) -> Lock | None:
     """One attempt. ``None`` when held by someone else. Raises 503 when Redis is down."""
     ttl_ms = max(1, int(ttl_seconds * 1000))
     token = secrets.token_hex(16)
-    started = _now_ms()
+    started = now_ms()
     key = LOCK_PREFIX + resource
     with redis_errors_as_503():
         client = redis()

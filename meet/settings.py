@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
+from meet import redis_keys
 from meet.env import (
     env_bool,
     env_choice,
@@ -371,6 +372,6 @@ STORAGE_CONNECT_TIMEOUT_SECONDS = 5
 STORAGE_READ_TIMEOUT_SECONDS = 30
 DEFAULT_LOCK_SECONDS = 60
 SCHEDULED_TASK_MIN_LOCK_SECONDS = 59
-EVENTS_CHANNEL = "ov_meet_channel"
+EVENTS_CHANNEL = redis_keys.EVENTS_CHANNEL
 WEBHOOK_TIMEOUT_SECONDS = 5
 LIVEKIT_TIMEOUT_SECONDS = 10

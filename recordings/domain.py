@@ -9,6 +9,7 @@ from typing import Any
 
 from livekit.protocol import egress as egress_proto
 
+from meet import javascript
 from rooms.domain import sanitize_room_id
 
 
@@ -102,11 +103,6 @@ class Recording:
         return self.status in FINISHED
 
 
-def js_number(value: float) -> float | int:
-    """A double as ``JSON.stringify`` writes it: integral values without ``.0``."""
-    return int(value) if float(value).is_integer() and abs(value) < 2**63 else value
-
-
 def recording_from_egress(info: egress_proto.EgressInfo, room_name: str) -> Recording:
     """behavior.md §3.6. ``fileResults[0].filename`` is required."""
     if not info.file_results:
@@ -121,9 +117,9 @@ def recording_from_egress(info: egress_proto.EgressInfo, room_name: str) -> Reco
         room_name=room_name,
         status=_EGRESS_STATUS.get(info.status, RecordingStatus.FAILED),
         filename=filename,
-        start_date=js_number(float(started) * 1e-6),
-        end_date=js_number(float(info.ended_at) * 1e-6) if info.ended_at else None,
-        duration=js_number(float(result.duration) * 1e-9) if result.duration else None,
+        start_date=javascript.number(float(started) * 1e-6),
+        end_date=javascript.number(float(info.ended_at) * 1e-6) if info.ended_at else None,
+        duration=javascript.number(float(result.duration) * 1e-9) if result.duration else None,
         size=int(result.size) if result.size else None,
         error_code=int(info.error_code) if info.error_code else None,
         error=info.error or None,

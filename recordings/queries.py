@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from meet.api.pagination import Page
 from meet.errors import MeetError
+from meet.pagination import Page
 from recordings.domain import Recording, RecordingId
 from recordings.errors import (
     NoRecordingsOfRoomError,

@@ -12,15 +12,14 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from meet import cache
-from meet.api.pagination import Page
+from meet import cache, redis_keys
+from meet.pagination import Page
 from meet.redis_connection import redis, redis_errors_as_503
 from meet.storage import ObjectInfo, ObjectStream, get_object_store, keys
 from recordings.domain import Recording, RecordingId, recording_from_json, recording_to_json
 
 logger = logging.getLogger(__name__)
 
-TOMBSTONE_PREFIX = "ov_meet:deleted_recording:"
 TOMBSTONE_SECONDS = 24 * 3600
 _FETCH_POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="recording-fetch")
 
@@ -43,7 +42,7 @@ def media_key(recording_id: RecordingId) -> str:
 
 class RecordingRepository:
     def get(self, recording_id: RecordingId) -> Recording | None:
-        cache_key = f"recording:{recording_id}"
+        cache_key = redis_keys.recording(recording_id)
         cached = cache.get_json(cache_key)
         if isinstance(cached, dict):
             return recording_from_json(cached)
@@ -55,13 +54,13 @@ class RecordingRepository:
 
     def save(self, recording: Recording) -> None:
         raw = recording_to_json(recording)
-        cache_key = f"recording:{recording.recording_id}"
+        cache_key = redis_keys.recording(recording.recording_id)
         cache.invalidate(cache_key)
         get_object_store().put_json(_metadata_key(recording.id), raw)
         cache.set_json(cache_key, raw)
 
     def get_secrets(self, recording_id: RecordingId) -> dict[str, str] | None:
-        cache_key = f"recording_secrets:{recording_id}"
+        cache_key = redis_keys.recording_secrets(recording_id)
         cached = cache.get_json(cache_key)
         if isinstance(cached, dict):
             return {str(k): str(v) for k, v in cached.items()}
@@ -73,7 +72,7 @@ class RecordingRepository:
 
     def save_secrets(self, recording_id: RecordingId, public: str, private: str) -> None:
         raw = {"publicAccessSecret": public, "privateAccessSecret": private}
-        cache_key = f"recording_secrets:{recording_id}"
+        cache_key = redis_keys.recording_secrets(recording_id)
         cache.invalidate(cache_key)
         get_object_store().put_json(_secrets_key(recording_id), raw)
         cache.set_json(cache_key, raw)
@@ -84,8 +83,8 @@ class RecordingRepository:
         if not recording_ids:
             return
         cache.invalidate(
-            *[f"recording:{rid}" for rid in recording_ids],
-            *[f"recording_secrets:{rid}" for rid in recording_ids],
+            *[redis_keys.recording(rid) for rid in recording_ids],
+            *[redis_keys.recording_secrets(rid) for rid in recording_ids],
         )
         self._remember_deleted(recording_ids)
         store = get_object_store()
@@ -99,13 +98,13 @@ class RecordingRepository:
         with redis_errors_as_503():
             pipe = redis().pipeline()
             for rid in recording_ids:
-                pipe.set(f"{TOMBSTONE_PREFIX}{rid}", "1", ex=TOMBSTONE_SECONDS)
+                pipe.set(redis_keys.deleted_recording(rid), "1", ex=TOMBSTONE_SECONDS)
             pipe.execute()
 
     @staticmethod
     def was_deleted(recording_id: RecordingId) -> bool:
         with redis_errors_as_503():
-            return bool(redis().exists(f"{TOMBSTONE_PREFIX}{recording_id}"))
+            return bool(redis().exists(redis_keys.deleted_recording(recording_id)))
 
     def list(self, *, room_id_prefix: str, limit: int, page_token: str | None) -> Page[Recording]:
         store = get_object_store()

@@ -15,6 +15,7 @@ from accounts.domain import AuthTransportMode
 from accounts.errors import InvalidParticipantTokenError
 from meet.api.cookies import set_token_cookie
 from meet.api.views import MeetAPIView
+from meet.javascript import UNDEFINED
 from rooms import participants
 from rooms.errors import ArchivedRoomNotFoundError, NoParticipantTokenError
 from rooms.permissions import check_moderator, require_room_access
@@ -110,11 +111,7 @@ class RecordingTokenView(MeetAPIView):
         if not _SAFE_ROOM_ID.match(roomId):  # the raw id is a storage key part here
             raise ArchivedRoomNotFoundError(roomId)
         data = request.data
-        secret = (
-            data.get("secret", participants.UNDEFINED)
-            if isinstance(data, dict)
-            else participants.UNDEFINED
-        )
+        secret = data.get("secret", UNDEFINED) if isinstance(data, dict) else UNDEFINED
         role, permissions = participants.recording_token_role(roomId, secret)
         require_room_access(request, role)
         room_id = validated_room_id(roomId)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from typing import Any
 
 from django.conf import settings
 
 from accounts.authentication import valid_participant_metadata
 from accounts.tokens import decode_unverified, issue_token, parse_metadata
-from meet import livekit
+from meet import javascript, livekit
+from meet.clock import now_ms
 from rooms import participant_names
 from rooms.domain import ParticipantRole, RecordingAccess, Room, RoomStatus
 from rooms.errors import (
@@ -192,26 +192,6 @@ def refresh_participant_token(
 # --- Recording tokens (§5.3a, §2.10) ----------------------------------------------------------
 
 
-UNDEFINED = object()  # a body without ``secret`` (JavaScript ``undefined``)
-
-
-def js_string(value: Any) -> str:
-    """``${value}`` in JavaScript, for a value parsed from a JSON body."""
-    if value is UNDEFINED:
-        return "undefined"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, list):
-        return ",".join("" if item is None else js_string(item) for item in value)
-    if isinstance(value, dict):
-        return "[object Object]"
-    return str(value)
-
-
 def recording_token_role(room_id: str, secret: Any) -> tuple[str, dict[str, bool]]:
     """Role and recording permissions from the *archived* room metadata of ``room_id``."""
     from meet.errors import InsufficientPermissionsError
@@ -230,7 +210,7 @@ def recording_token_role(room_id: str, secret: Any) -> tuple[str, dict[str, bool
     role = snapshot.role_for_secret(secret) if isinstance(secret, str) else None
     if role is None:
         # The reference's message names room 'undefined' here (archived metadata has no id).
-        raise InvalidRoomSecretError(js_string(secret), "undefined")
+        raise InvalidRoomSecretError(javascript.template_string(secret), "undefined")
     if role == ParticipantRole.MODERATOR:
         return role, {"canRetrieveRecordings": True, "canDeleteRecordings": True}
     can_retrieve = access == RecordingAccess.ADMIN_MODERATOR_SPEAKER
@@ -277,7 +257,7 @@ def change_participant_role(room_id: str, identity: str, new_role: str) -> None:
     livekit.update_participant_metadata(
         room_id, identity, json.dumps(updated, separators=(",", ":"))
     )
-    timestamp = int(time.time() * 1000)
+    timestamp = now_ms()
     payload = {
         "roomId": room_id,
         "participantIdentity": identity,

@@ -5,14 +5,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import secrets
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from meet import livekit, locks
-from meet.api.pagination import Page
+from meet.clock import now_ms
 from meet.errors import InternalError, MeetError
+from meet.pagination import Page
 from meet.storage import get_object_store, keys
 from rooms import recordings_port
 from rooms.domain import (
@@ -38,10 +38,6 @@ logger = logging.getLogger(__name__)
 
 _rooms = RoomRepository()
 ROOM_LOCK_SECONDS = 15
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
