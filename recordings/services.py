@@ -126,9 +126,10 @@ def release_lock_if_no_active_egress(room_id: str) -> bool:
 def start_recording(*, room_id: str) -> Recording:
     """behavior.md §3.2: one recording per room at a time; answers once the egress is ACTIVE,
     whichever server instance hears about it (Redis pub/sub), or fails after the timeout."""
-    lock = locks.acquire(lock_resource(room_id), settings.RECORDING_LOCK_SECONDS)
-    if lock is None:
-        raise RoomAlreadyRecordingError(room_id)
+    try:
+        locks.acquire(lock_resource(room_id), ttl_seconds=settings.RECORDING_LOCK_SECONDS)
+    except locks.LockNotAcquiredError:
+        raise RoomAlreadyRecordingError(room_id) from None
     recording_id: str | None = None
     try:
         room = rooms.get_room(room_id)

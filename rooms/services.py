@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import secrets
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 _rooms = RoomRepository()
 ROOM_LOCK_SECONDS = 15
+ROOM_LOCK_WAIT_SECONDS = 10
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,20 +59,12 @@ class DeletionOutcome:
     scheduled: bool
 
 
-class room_lock:  # noqa: N801 - used as ``with room_lock(room_id):``
-    """Serialise read-modify-write of one room document across processes."""
-
-    def __init__(self, room_id: str) -> None:
-        self.room_id = room_id
-
-    def __enter__(self) -> None:
-        self.lock = locks.acquire_blocking(
-            f"room_{self.room_id}", ROOM_LOCK_SECONDS, wait_seconds=10
-        )
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self.lock is not None:
-            locks.release(self.lock)
+def room_lock(room_id: str) -> AbstractContextManager[locks.Lock]:
+    """``with room_lock(room_id):`` serialises read-modify-write of one room document across
+    processes; raises ``LockNotAcquiredError`` (503) rather than run without it."""
+    return locks.held(
+        f"room_{room_id}", ttl_seconds=ROOM_LOCK_SECONDS, wait_seconds=ROOM_LOCK_WAIT_SECONDS
+    )
 
 
 # --- Reads ------------------------------------------------------------------------------------

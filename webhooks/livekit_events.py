@@ -96,7 +96,9 @@ def receive(
     handler = handlers.get(event.event)
     if handler is None:
         return "ignored"
-    if locks.acquire(f"webhook_{event.event}_{event.id}", DEDUPE_LOCK_SECONDS) is None:
+    try:
+        locks.acquire(f"webhook_{event.event}_{event.id}", ttl_seconds=DEDUPE_LOCK_SECONDS)
+    except locks.LockNotAcquiredError:
         return "duplicate"
     if not belongs_to_meet(event, room_exists):
         return "foreign"
