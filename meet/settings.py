@@ -193,7 +193,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "meet.api.middleware.CorsMiddleware",
     "meet.api.middleware.BodyLimitMiddleware",
-    "meet.api.middleware.BaseUrlMiddleware",
     "django.middleware.common.CommonMiddleware",
 ]
 ROOT_URLCONF = "meet.urls"

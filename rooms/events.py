@@ -8,7 +8,7 @@ import logging
 from livekit.protocol.webhook import WebhookEvent
 
 from meet import notifications
-from meet.http import current_base_url
+from meet.http import background_base_url
 from rooms import participant_names, recordings_port
 from rooms.domain import MeetingEndAction, RoomStatus
 from rooms.participants import is_egress_participant
@@ -30,7 +30,7 @@ def on_room_started(event: WebhookEvent) -> None:
             return
         room = dataclasses.replace(room, status=RoomStatus.ACTIVE_MEETING)
         _rooms.save(room)
-    notifications.emit("meetingStarted", room_body(room, current_base_url()))
+    notifications.emit("meetingStarted", room_body(room, background_base_url()))
 
 
 def on_room_finished(event: WebhookEvent) -> None:
@@ -54,7 +54,7 @@ def on_room_finished(event: WebhookEvent) -> None:
             else:
                 ended = dataclasses.replace(room, status=RoomStatus.OPEN)
                 _rooms.save(ended)
-        notifications.emit("meetingEnded", room_body(ended, current_base_url()))
+        notifications.emit("meetingEnded", room_body(ended, background_base_url()))
     finally:
         participant_names.release_all(room_id)
         recordings_port.release_recording_lock(room_id)
