@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from livekit.protocol import egress as egress_proto
-
 from meet import javascript
+from meet.livekit_types import Egress, EgressStatus
 from rooms.domain import sanitize_room_id
 
 
@@ -33,13 +32,13 @@ FINISHED = frozenset(
 )
 
 _EGRESS_STATUS = {
-    egress_proto.EgressStatus.EGRESS_STARTING: RecordingStatus.STARTING,
-    egress_proto.EgressStatus.EGRESS_ACTIVE: RecordingStatus.ACTIVE,
-    egress_proto.EgressStatus.EGRESS_ENDING: RecordingStatus.ENDING,
-    egress_proto.EgressStatus.EGRESS_COMPLETE: RecordingStatus.COMPLETE,
-    egress_proto.EgressStatus.EGRESS_FAILED: RecordingStatus.FAILED,
-    egress_proto.EgressStatus.EGRESS_ABORTED: RecordingStatus.ABORTED,
-    egress_proto.EgressStatus.EGRESS_LIMIT_REACHED: RecordingStatus.LIMIT_REACHED,
+    EgressStatus.STARTING: RecordingStatus.STARTING,
+    EgressStatus.ACTIVE: RecordingStatus.ACTIVE,
+    EgressStatus.ENDING: RecordingStatus.ENDING,
+    EgressStatus.COMPLETE: RecordingStatus.COMPLETE,
+    EgressStatus.FAILED: RecordingStatus.FAILED,
+    EgressStatus.ABORTED: RecordingStatus.ABORTED,
+    EgressStatus.LIMIT_REACHED: RecordingStatus.LIMIT_REACHED,
 }
 
 
@@ -103,7 +102,7 @@ class Recording:
         return self.status in FINISHED
 
 
-def recording_from_egress(info: egress_proto.EgressInfo, room_name: str) -> Recording:
+def recording_from_egress(info: Egress, room_name: str) -> Recording:
     """behavior.md §3.6. ``fileResults[0].filename`` is required."""
     if not info.file_results:
         raise ValueError("egress has no file results")
@@ -127,8 +126,8 @@ def recording_from_egress(info: egress_proto.EgressInfo, room_name: str) -> Reco
     )
 
 
-def is_recording_egress(info: egress_proto.EgressInfo) -> bool:
-    return bool(info.file_results) and not info.stream_results
+def is_recording_egress(info: Egress) -> bool:
+    return bool(info.file_results) and not info.has_stream_results
 
 
 def recording_to_json(recording: Recording) -> dict[str, Any]:

@@ -10,7 +10,6 @@ import time
 from typing import Any
 
 from django.conf import settings
-from livekit.protocol import egress as egress_proto
 
 from meet import events, livekit, locks, notifications
 from meet.errors import MeetError
@@ -203,7 +202,7 @@ def stop_recording(*, recording_id: RecordingId) -> Recording:
     info = found[0]
     if info.status == livekit.EGRESS_ACTIVE:
         return recording_from_egress(livekit.stop_egress(recording_id.egress_id), room.room_name)
-    if info.status == egress_proto.EgressStatus.EGRESS_STARTING:
+    if info.status == livekit.EgressStatus.STARTING:
         try:
             livekit.stop_egress(recording_id.egress_id)
         except livekit.LiveKitRequestError as error:

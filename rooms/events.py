@@ -5,10 +5,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from livekit.protocol.webhook import WebhookEvent
-
 from meet import notifications
 from meet.http import background_base_url
+from meet.livekit_types import WebhookEvent
 from rooms import participant_names, recordings_port
 from rooms.domain import MeetingEndAction, RoomStatus
 from rooms.participants import is_egress_participant
@@ -62,7 +61,7 @@ def on_room_finished(event: WebhookEvent) -> None:
 
 def on_participant_joined(event: WebhookEvent) -> None:
     participant = event.participant
-    if is_egress_participant(participant.identity, participant.permission.recorder):
+    if is_egress_participant(participant.identity, participant.is_recorder):
         return
     room_id = event.room.name
     send_to_meeting(
@@ -75,6 +74,6 @@ def on_participant_joined(event: WebhookEvent) -> None:
 
 def on_participant_left(event: WebhookEvent) -> None:
     participant = event.participant
-    if is_egress_participant(participant.identity, participant.permission.recorder):
+    if is_egress_participant(participant.identity, participant.is_recorder):
         return
     participant_names.release(event.room.name, participant.name)
