@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from meet import livekit, locks
 from meet.errors import MeetError
 from meet.pagination import Page
+from meetings import services as meeting_services
 from recordings import collectors, queries
 from recordings.domain import Recording
 from rooms import services as room_services
@@ -139,7 +140,7 @@ def _preview(run: Callable[[], collectors.CollectorSummary], *, verb: str) -> Pr
 
 def _expired_rooms_preview() -> Preview:
     try:
-        summary = room_services.delete_expired_rooms(dry_run=True)
+        summary = meeting_services.delete_expired_rooms(dry_run=True)
     except MeetError as error:
         return Preview(error=error.message)
     return Preview(items=list(summary.expired), line=summary.line(dry_run=True))

@@ -184,6 +184,7 @@ INSTALLED_APPS = [
     "accounts",
     "rooms",
     "recordings",
+    "meetings",
     "webhooks",
     "console",
 ]

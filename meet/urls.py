@@ -12,6 +12,7 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView
 
 import accounts.urls
 import console.urls
+import meetings.urls
 import recordings.urls
 import rooms.urls
 import webhooks.urls
@@ -34,7 +35,14 @@ urlpatterns = [
     route("api/v1/docs/openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
     re_route(r"^api/v1/docs(?:/.*)?$", api_docs),
     *webhooks.urls.root_urlpatterns,
-    mount("api/v1/", [*rooms.urls.public_urlpatterns, *recordings.urls.public_urlpatterns]),
+    mount(
+        "api/v1/",
+        [
+            *meetings.urls.public_urlpatterns,
+            *rooms.urls.public_urlpatterns,
+            *recordings.urls.public_urlpatterns,
+        ],
+    ),
     mount(
         "internal-api/v1/",
         [

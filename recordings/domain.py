@@ -9,7 +9,7 @@ from typing import Any
 
 from meet import javascript
 from meet.livekit_types import Egress, EgressStatus
-from rooms.domain import sanitize_room_id
+from rooms.domain import ParticipantRole, Room, sanitize_room_id, secret_of
 
 
 class RecordingStatus(StrEnum):
@@ -169,3 +169,31 @@ def recording_from_json(raw: dict[str, Any]) -> Recording:
         error=raw.get("error"),
         details=raw.get("details"),
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArchivedRoom:
+    """What a room's recordings keep of it (``recordings/.room_metadata``): its links and who
+    may see its recordings. Written when a recording starts, it outlives the room, and recording
+    tokens are issued from it."""
+
+    moderator_url: str
+    speaker_url: str
+    recording_enabled: bool = True
+    allow_access_to: str | None = None
+
+    @classmethod
+    def of(cls, room: Room) -> ArchivedRoom:
+        return cls(
+            moderator_url=room.moderator_url,
+            speaker_url=room.speaker_url,
+            recording_enabled=room.config.recording.enabled,
+            allow_access_to=room.config.recording.allow_access_to,
+        )
+
+    def role_for_secret(self, secret: str) -> ParticipantRole | None:
+        if secret and secret == secret_of(self.moderator_url):
+            return ParticipantRole.MODERATOR
+        if secret and secret == secret_of(self.speaker_url):
+            return ParticipantRole.SPEAKER
+        return None

@@ -7,26 +7,33 @@ recording disabled 403, before any 401).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.authentication import participant_token, run_chain
-from meet.api.fields import ZodSerializer
+from accounts.authentication import participant_token, run_chain, transport_mode
+from accounts.domain import AuthTransportMode
+from meet.api.cookies import token_response
+from meet.api.fields import StringField, ZodSerializer, min_length
 from meet.api.views import MeetAPIView
 from meet.errors import InsufficientPermissionsError
 from meet.http import base_url_for
+from meet.javascript import UNDEFINED
 from recordings import services
 from recordings.domain import Recording, parse_recording_id, recording_to_json
-from recordings.errors import RecordingDisabledError
+from recordings.errors import ArchivedRoomNotFoundError, RecordingDisabledError
 from rooms import services as rooms
-from rooms.serializers import RoomIdField
+from rooms.permissions import require_room_access
+from rooms.serializers import RoomIdField, validated_room_id
 
 TAGS = ["internal recordings"]
+_SAFE_ROOM_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 class StartRecordingSerializer(ZodSerializer):
@@ -81,3 +88,31 @@ class RecordingStopView(MeetAPIView):
         _authorize_recording(request, parsed.room_id)
         recording = services.stop_recording(recording_id=parsed)
         return _recording_response(request, recording, 202)
+
+
+class RecordingTokenSerializer(ZodSerializer):
+    secret = StringField(checks=(min_length(1, "Secret is required"),))
+
+
+class RecordingTokenView(MeetAPIView):
+    operations = {"post": "generating recording token for room '{roomId}'"}
+
+    @extend_schema(
+        request=RecordingTokenSerializer, responses={200: OpenApiTypes.OBJECT}, tags=TAGS
+    )
+    def post(self, request: Request, roomId: str) -> Response:  # noqa: N803
+        if not _SAFE_ROOM_ID.match(roomId):  # the raw id is a storage key part here
+            raise ArchivedRoomNotFoundError(roomId)
+        data = request.data
+        secret = data.get("secret", UNDEFINED) if isinstance(data, dict) else UNDEFINED
+        role, permissions = services.recording_token_role(roomId, secret)
+        require_room_access(request, role)
+        room_id = validated_room_id(roomId)
+        self.validated(RecordingTokenSerializer, request.data)
+        token = services.generate_recording_token(room_id, role, permissions)
+        return token_response(
+            token,
+            cookie=settings.RECORDING_TOKEN_COOKIE,
+            max_age=settings.RECORDING_TOKEN_TTL_SECONDS,
+            in_cookie=transport_mode(request) == AuthTransportMode.COOKIE,
+        )

@@ -17,12 +17,12 @@ from recordings.errors import (
     RecordingNotFoundError,
     RecordingNotStoppedError,
 )
-from recordings.repository import RecordingRepository
-from rooms import services as room_services
+from recordings.repository import ArchivedRoomRepository, RecordingRepository
 
 logger = logging.getLogger(__name__)
 
 _recordings = RecordingRepository()
+_archived_rooms = ArchivedRoomRepository()
 
 
 # --- Reads ------------------------------------------------------------------------------------
@@ -91,7 +91,7 @@ def _forget_emptied_rooms(room_ids: set[str]) -> None:
     """A room whose last recording is gone loses its archived metadata (§9.4)."""
     for room_id in sorted(room_ids):
         if not _recordings.has_any(room_id):
-            room_services.delete_archived_room(room_id)
+            _archived_rooms.delete(room_id)
 
 
 def delete_recording(recording_id: RecordingId) -> None:

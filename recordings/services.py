@@ -11,9 +11,12 @@ from typing import Any
 
 from django.conf import settings
 
-from meet import events, livekit, locks, notifications
-from meet.errors import MeetError
+from accounts.tokens import issue_token
+from meet import events, javascript, livekit, locks, notifications
+from meet.errors import InsufficientPermissionsError, MeetError
+from meet.livekit_types import WebhookEvent
 from recordings.domain import (
+    ArchivedRoom,
     Recording,
     RecordingId,
     RecordingStatus,
@@ -24,6 +27,7 @@ from recordings.domain import (
     recording_to_json,
 )
 from recordings.errors import (
+    ArchivedRoomNotFoundError,
     RecordingAlreadyStoppedError,
     RecordingNotFoundError,
     RecordingStartingError,
@@ -31,13 +35,15 @@ from recordings.errors import (
     RoomAlreadyRecordingError,
     RoomHasNoParticipantsError,
 )
-from recordings.repository import RecordingRepository
+from recordings.repository import ArchivedRoomRepository, RecordingRepository, egress_filepath
 from rooms import services as rooms
-from rooms.errors import RoomNotFoundError
+from rooms.domain import ParticipantRole, RecordingAccess, Room
+from rooms.errors import InvalidRoomSecretError, RoomNotFoundError
 
 logger = logging.getLogger(__name__)
 
 _recordings = RecordingRepository()
+_archived_rooms = ArchivedRoomRepository()
 RECORDING_ACTIVE_EVENT = "recording_active"
 NO_EGRESS_MESSAGE = (
     "No egress service was able to register a request. Check your CPU usage or if there's any "
@@ -148,8 +154,7 @@ def start_recording(*, room_id: str) -> Recording:
         deadline = time.monotonic() + settings.RECORDING_START_TIMEOUT_SECONDS
         with events.subscribe(RECORDING_ACTIVE_EVENT) as subscription:
             uid = secrets.token_hex(5)
-            filepath = f"{settings.STORAGE_KEY_PREFIX}/recordings/{room_id}/{room_id}--{uid}"
-            info = livekit.start_room_composite_egress(room_id, filepath)
+            info = livekit.start_room_composite_egress(room_id, egress_filepath(room_id, uid))
             recording = recording_from_egress(info, room.room_name)
             recording_id = recording.recording_id
             if recording.status == RecordingStatus.ACTIVE:
@@ -211,12 +216,55 @@ def stop_recording(*, recording_id: RecordingId) -> Recording:
     raise RecordingAlreadyStoppedError(str(recording_id))
 
 
+# --- Archived room metadata (outlives the room; read by recording tokens) ---------------------
+
+
+def archive_room(room: Room) -> None:
+    """Snapshot the room's URLs and recording access (written at every ``egress_started``)."""
+    _archived_rooms.save(room.room_id, ArchivedRoom.of(room))
+
+
+def refresh_archived_room(room: Room) -> None:
+    """After a config change, only if a snapshot already exists (as the reference)."""
+    if _archived_rooms.exists(room.room_id):
+        archive_room(room)
+
+
+# --- Recording tokens (api-contract.md §5.3a, §2.10) -----------------------------------------
+
+
+def recording_token_role(room_id: str, secret: Any) -> tuple[str, dict[str, bool]]:
+    """Role and recording permissions from the *archived* room metadata of ``room_id``."""
+    archived = _archived_rooms.get(room_id)
+    if archived is None:
+        raise ArchivedRoomNotFoundError(room_id)
+    access = archived.allow_access_to
+    if access in (None, RecordingAccess.ADMIN):
+        raise InsufficientPermissionsError()
+    role = archived.role_for_secret(secret) if isinstance(secret, str) else None
+    if role is None:
+        # The reference's message names room 'undefined' here (archived metadata has no id).
+        raise InvalidRoomSecretError(javascript.template_string(secret), "undefined")
+    if role == ParticipantRole.MODERATOR:
+        return role, {"canRetrieveRecordings": True, "canDeleteRecordings": True}
+    can_retrieve = access == RecordingAccess.ADMIN_MODERATOR_SPEAKER
+    return role, {"canRetrieveRecordings": can_retrieve, "canDeleteRecordings": False}
+
+
+def generate_recording_token(room_id: str, role: str, permissions: dict[str, bool]) -> str:
+    return issue_token(
+        ttl_seconds=settings.RECORDING_TOKEN_TTL_SECONDS,
+        metadata={"role": role, "recordingPermissions": permissions},
+        video={"room": room_id},
+    )
+
+
 # --- Egress webhooks (behavior.md §3.5) -------------------------------------------------------
 
 
-def on_egress_event(event: Any) -> None:
+def on_egress_event(event: WebhookEvent) -> None:
     info = event.egress_info
-    if not is_recording_egress(info):
+    if info is None or not is_recording_egress(info):
         return
     room = rooms.find_room(info.room_name)
     if room is None:
@@ -231,7 +279,7 @@ def on_egress_event(event: Any) -> None:
     _recordings.save(recording)
     data = recording_to_json(recording)
     if event.event == "egress_started":
-        rooms.archive_room(room)
+        archive_room(room)
         _recordings.save_secrets(recording.id, secrets.token_hex(5), secrets.token_hex(5))
         notifications.emit("recordingStarted", data)
     elif event.event == "egress_updated":
@@ -297,4 +345,4 @@ def delete_room_recordings(room_id: str) -> None:
         _recordings.delete_many(remaining)
     if _all_recording_ids(room_id):
         raise RuntimeError(f"recordings of room '{room_id}' could not all be deleted")
-    rooms.delete_archived_room(room_id)
+    _archived_rooms.delete(room_id)

@@ -13,6 +13,7 @@ public_urlpatterns: list[URLPattern] = [
     route("recordings/<recordingId>/url", views.RecordingUrlView.as_view()),
 ]
 internal_urlpatterns = [
+    route("rooms/<roomId>/recording-token", lifecycle_views.RecordingTokenView.as_view()),
     route("recordings", lifecycle_views.RecordingStartView.as_view()),
     route("recordings/<recordingId>/stop", lifecycle_views.RecordingStopView.as_view()),
 ]

@@ -13,9 +13,5 @@ class ParticipantTokenSerializer(ZodSerializer):
     participantIdentity = StringField(source="participant_identity", required=False)
 
 
-class RecordingTokenSerializer(ZodSerializer):
-    secret = StringField(checks=(min_length(1, "Secret is required"),))
-
-
 class ParticipantRoleSerializer(ZodSerializer):
     role = EnumField(("moderator", "speaker"))

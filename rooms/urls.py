@@ -4,13 +4,9 @@ from meet.api.views import route
 from rooms import meeting_views, views
 
 public_urlpatterns = [
-    route("rooms", views.RoomListView.as_view()),
-    route("rooms/<roomId>", views.RoomDetailView.as_view()),
-    route("rooms/<roomId>/config", views.RoomConfigView.as_view()),
     route("rooms/<roomId>/status", views.RoomStatusView.as_view()),
 ]
 internal_urlpatterns = [
-    route("rooms/<roomId>/recording-token", meeting_views.RecordingTokenView.as_view()),
     route("rooms/<roomId>/roles", meeting_views.RoomRolesView.as_view()),
     route("rooms/<roomId>/roles/<secret>", meeting_views.RoomRoleView.as_view()),
     route("participants/token", meeting_views.ParticipantTokenView.as_view()),

@@ -16,8 +16,8 @@ from console.selectors import maintenance_snapshot, overview_counts
 from console.views.base import console_view
 from meet.api.views import not_found
 from meet.health import check_services
+from meetings import services as meeting_services
 from recordings import collectors
-from rooms import services as room_services
 
 STATIC_ROOT = Path(__file__).resolve().parent.parent / "static"
 
@@ -33,7 +33,7 @@ COLLECTORS: dict[str, tuple[str, Callable[[], str]]] = {
     ),
     "expired-rooms": (
         "Expired rooms",
-        lambda: room_services.delete_expired_rooms().line(dry_run=False),
+        lambda: meeting_services.delete_expired_rooms().line(dry_run=False),
     ),
 }
 

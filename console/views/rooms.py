@@ -20,6 +20,7 @@ from console.forms import (
 )
 from console.views.base import back, console_view, flash_form_errors, wants_json
 from meet.http import base_url_for
+from meetings import services as meeting_services
 from recordings import queries as recording_queries
 from rooms import services as room_services
 from rooms.domain import Room, sanitize_room_id
@@ -110,7 +111,7 @@ def room_config(request: HttpRequest, room_id: str) -> HttpResponse:
     form = RoomConfigForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, room, config_form=form)
-    room_services.update_room_config(room_id=room.room_id, config=form.config())
+    meeting_services.update_room_config(room_id=room.room_id, config=form.config())
     messages.success(request, "Room configuration saved.")
     return HttpResponseRedirect(_detail_url(room.room_id))
 
@@ -140,7 +141,7 @@ def room_delete(request: HttpRequest, room_id: str) -> HttpResponse:
     if not form.is_valid():
         return _render_detail(request, room, delete_form=form)
     try:
-        outcome = room_services.delete_room(
+        outcome = meeting_services.delete_room(
             room_id=room.room_id,
             with_meeting=form.validated["with_meeting"],
             with_recordings=form.validated["with_recordings"],
@@ -166,7 +167,7 @@ def room_bulk_delete(request: HttpRequest) -> HttpResponse:
             return JsonResponse({"message": "Invalid request", "errors": form.errors}, status=422)
         flash_form_errors(request, form)
         return back(request, reverse("console:room_list"))
-    result = room_services.delete_rooms(
+    result = meeting_services.delete_rooms(
         room_ids=form.validated["room_ids"],
         with_meeting=form.validated["with_meeting"],
         with_recordings=form.validated["with_recordings"],
