@@ -21,7 +21,7 @@ from accounts.serializers import (
     theme_from_validated,
 )
 from meet.api.exception_handler import flatten_validation_errors
-from recordings.serializers import RecordingIdsQuerySerializer
+from recordings.serializers.public import RecordingIdsQuerySerializer
 from rooms.domain import RecordingAccess, RoomConfig, WithMeeting, WithRecordings
 from rooms.serializers import (
     BulkDeleteQuerySerializer,

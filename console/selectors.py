@@ -12,8 +12,9 @@ from meet import livekit, locks
 from meet.errors import MeetError
 from meet.pagination import Page
 from meetings import services as meeting_services
-from recordings import collectors, queries
+from recordings import selectors as recording_selectors
 from recordings.domain import Recording
+from recordings.services import collectors
 from rooms import services as room_services
 from rooms.domain import RoomStatus
 
@@ -45,7 +46,7 @@ def overview_counts(limit: int = COUNT_LIMIT) -> Counts:
     statuses: Counter[str] = Counter()
     token: str | None = None
     while True:
-        page = queries.list_recordings(room_id_prefix="", limit=100, page_token=token)
+        page = recording_selectors.list_recordings(room_id_prefix="", limit=100, page_token=token)
         statuses.update(recording.status for recording in page.items)
         token = page.next_page_token if page.is_truncated else None
         if token is None:
@@ -71,7 +72,7 @@ def recordings_page(
     token = page_token
     found: list[Recording] = []
     while True:
-        page = queries.list_recordings(
+        page = recording_selectors.list_recordings(
             room_id_prefix="", limit=limit, page_token=token, only_room=room_id or None
         )
         found.extend(item for item in page.items if not status or item.status == status)

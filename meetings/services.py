@@ -18,7 +18,8 @@ from meet.clock import now_ms
 from meet.errors import InternalError, MeetError
 from meet.http import background_base_url
 from meet.livekit_types import WebhookEvent
-from recordings import services as recordings
+from recordings.services import lifecycle as recording_lifecycle
+from recordings.services import room_recordings
 from rooms import participant_names
 from rooms import services as rooms
 from rooms.domain import MeetingEndAction, Room, RoomConfig, RoomStatus, WithMeeting, WithRecordings
@@ -119,7 +120,7 @@ def _check_conflicts(
 def delete_room(*, room_id: str, with_meeting: str, with_recordings: str) -> DeletionOutcome:
     with rooms.room_lock(room_id):
         room = rooms.get_room(room_id)
-        has_recordings = recordings.has_recordings(room_id)
+        has_recordings = room_recordings.has_recordings(room_id)
         _check_conflicts(room, has_recordings, with_meeting, with_recordings)
         return _apply_deletion(room, has_recordings, with_meeting, with_recordings)
 
@@ -140,7 +141,7 @@ def _apply_deletion(
             rooms.forget_room(room.room_id)
             return _outcome("room_deleted", room, keep_room=False)
         if force_recordings:
-            recordings.delete_room_recordings(room.room_id)
+            room_recordings.delete_room_recordings(room.room_id)
             rooms.forget_room(room.room_id)
             return _outcome("room_and_recordings_deleted", room, keep_room=False)
         room = dataclasses.replace(room, status=RoomStatus.CLOSED)
@@ -275,7 +276,7 @@ def update_room_config(*, room_id: str, config: RoomConfig) -> Room:
     """Save the config, refresh the recordings' archived copy if there is one, tell the
     meeting."""
     room = rooms.update_room_config(room_id=room_id, config=config)
-    recordings.refresh_archived_room(room)
+    room_recordings.refresh_archived_room(room)
     rooms.announce_room_config(room)
     return room
 
@@ -309,7 +310,7 @@ def on_room_finished(event: WebhookEvent) -> None:
                 logger.info("room_finished for unknown room %s", room_id)
                 return
             if room.meeting_end_action == MeetingEndAction.DELETE:
-                recordings.delete_room_recordings(room_id)
+                room_recordings.delete_room_recordings(room_id)
                 rooms.forget_room(room_id)
                 ended = room
             elif room.meeting_end_action == MeetingEndAction.CLOSE:
@@ -323,7 +324,7 @@ def on_room_finished(event: WebhookEvent) -> None:
         notifications.emit("meetingEnded", room_body(ended, background_base_url()))
     finally:
         participant_names.release_all(room_id)
-        recordings.release_lock_if_no_active_egress(room_id)
+        recording_lifecycle.release_lock_if_no_active_egress(room_id)
 
 
 def on_participant_joined(event: WebhookEvent) -> None:
@@ -336,7 +337,7 @@ def on_participant_joined(event: WebhookEvent) -> None:
     rooms.send_to_meeting(
         room.name,
         "roomStatus",
-        recordings.room_status(room.name),
+        recording_lifecycle.room_status(room.name),
         destination_sids=[participant.sid],
     )
 

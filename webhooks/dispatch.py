@@ -6,7 +6,7 @@ The meetings and recordings services own the handlers; this table is where they 
 from __future__ import annotations
 
 from meetings import services as meeting_services
-from recordings import services as recording_services
+from recordings.services import lifecycle as recording_lifecycle
 from rooms.services import room_exists
 from webhooks import livekit_events
 from webhooks.livekit_events import Handler
@@ -16,9 +16,9 @@ EVENT_HANDLERS: dict[str, Handler] = {
     "room_finished": meeting_services.on_room_finished,
     "participant_joined": meeting_services.on_participant_joined,
     "participant_left": meeting_services.on_participant_left,
-    "egress_started": recording_services.on_egress_event,
-    "egress_updated": recording_services.on_egress_event,
-    "egress_ended": recording_services.on_egress_event,
+    "egress_started": recording_lifecycle.on_egress_event,
+    "egress_updated": recording_lifecycle.on_egress_event,
+    "egress_ended": recording_lifecycle.on_egress_event,
 }
 
 

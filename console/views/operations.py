@@ -17,7 +17,7 @@ from console.views.base import console_view
 from meet.api.views import not_found
 from meet.health import check_services
 from meetings import services as meeting_services
-from recordings import collectors
+from recordings.services import collectors
 
 STATIC_ROOT = Path(__file__).resolve().parent.parent / "static"
 

@@ -21,7 +21,7 @@ from console.forms import (
 from console.views.base import back, console_view, flash_form_errors, wants_json
 from meet.http import base_url_for
 from meetings import services as meeting_services
-from recordings import queries as recording_queries
+from recordings import selectors as recording_selectors
 from rooms import services as room_services
 from rooms.domain import Room, sanitize_room_id
 from rooms.errors import RoomDeletionConflictError
@@ -79,7 +79,7 @@ def room_create(request: HttpRequest) -> HttpResponse:
 
 def _render_detail(request: HttpRequest, room: Room, **forms: Any) -> HttpResponse:
     urls = room_body(room, base_url_for(request), fields=["moderatorUrl", "speakerUrl"])
-    recordings = recording_queries.list_recordings(
+    recordings = recording_selectors.list_recordings(
         room_id_prefix="", limit=1, page_token=None, only_room=room.room_id
     )
     context = {

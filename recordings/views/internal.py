@@ -1,4 +1,4 @@
-"""Internal API: start and stop recordings (api-contract.md §5.6).
+"""Internal API: start and stop recordings (api-contract.md §5.6) and recording tokens (§5.3a).
 
 Validation, the room lookup and the recording-enabled check come *before* authentication, as in
 the reference (an unauthenticated request for a missing room gets 404, for a room with
@@ -20,24 +20,20 @@ from rest_framework.response import Response
 from accounts.authentication import participant_token, run_chain, transport_mode
 from accounts.domain import AuthTransportMode
 from meet.api.cookies import token_response
-from meet.api.fields import StringField, ZodSerializer, min_length
 from meet.api.views import MeetAPIView
 from meet.errors import InsufficientPermissionsError
 from meet.http import base_url_for
 from meet.javascript import UNDEFINED
-from recordings import services
 from recordings.domain import Recording, parse_recording_id, recording_to_json
 from recordings.errors import ArchivedRoomNotFoundError, RecordingDisabledError
+from recordings.serializers.internal import RecordingTokenSerializer, StartRecordingSerializer
+from recordings.services import lifecycle, tokens
 from rooms import services as rooms
 from rooms.permissions import require_room_access
-from rooms.serializers import RoomIdField, validated_room_id
+from rooms.serializers import validated_room_id
 
 TAGS = ["internal recordings"]
 _SAFE_ROOM_ID = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-class StartRecordingSerializer(ZodSerializer):
-    roomId = RoomIdField(source="room_id")
 
 
 def _authorize_recording(request: Request, room_id: str) -> None:
@@ -71,7 +67,7 @@ class RecordingStartView(MeetAPIView):
         room_id = self.validated(StartRecordingSerializer, request.data)["room_id"]
         _authorize_recording(request, room_id)
         self.operations = {"post": f"starting Room Composite Egress for room '{room_id}'"}
-        recording = services.start_recording(room_id=room_id)
+        recording = lifecycle.start_recording(room_id=room_id)
         return _recording_response(request, recording, 201)
 
 
@@ -86,12 +82,8 @@ class RecordingStopView(MeetAPIView):
                 {"recordingId": ["recordingId does not follow the expected format"]}
             )
         _authorize_recording(request, parsed.room_id)
-        recording = services.stop_recording(recording_id=parsed)
+        recording = lifecycle.stop_recording(recording_id=parsed)
         return _recording_response(request, recording, 202)
-
-
-class RecordingTokenSerializer(ZodSerializer):
-    secret = StringField(checks=(min_length(1, "Secret is required"),))
 
 
 class RecordingTokenView(MeetAPIView):
@@ -105,11 +97,11 @@ class RecordingTokenView(MeetAPIView):
             raise ArchivedRoomNotFoundError(roomId)
         data = request.data
         secret = data.get("secret", UNDEFINED) if isinstance(data, dict) else UNDEFINED
-        role, permissions = services.recording_token_role(roomId, secret)
+        role, permissions = tokens.recording_token_role(roomId, secret)
         require_room_access(request, role)
         room_id = validated_room_id(roomId)
         self.validated(RecordingTokenSerializer, request.data)
-        token = services.generate_recording_token(room_id, role, permissions)
+        token = tokens.generate_recording_token(room_id, role, permissions)
         return token_response(
             token,
             cookie=settings.RECORDING_TOKEN_COOKIE,

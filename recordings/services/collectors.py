@@ -12,7 +12,7 @@ from meet import livekit, locks
 from meet.clock import now_ms
 from recordings.domain import RecordingStatus, is_recording_egress, recording_from_egress
 from recordings.repository import RecordingRepository
-from recordings.services import lock_resource
+from recordings.services.lifecycle import lock_resource
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """The recording lifecycle: start and stop under the per-room lock, egress-driven state, the
-recordings of a room as a whole (behavior.md §3.1-3.7)."""
+data messages to the meeting (behavior.md §3.1-3.7)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,9 @@ from typing import Any
 
 from django.conf import settings
 
-from accounts.tokens import issue_token
-from meet import events, javascript, livekit, locks, notifications
-from meet.errors import InsufficientPermissionsError, MeetError
+from meet import livekit, locks, notifications, pubsub
 from meet.livekit_types import WebhookEvent
 from recordings.domain import (
-    ArchivedRoom,
     Recording,
     RecordingId,
     RecordingStatus,
@@ -27,7 +24,6 @@ from recordings.domain import (
     recording_to_json,
 )
 from recordings.errors import (
-    ArchivedRoomNotFoundError,
     RecordingAlreadyStoppedError,
     RecordingNotFoundError,
     RecordingStartingError,
@@ -36,9 +32,9 @@ from recordings.errors import (
     RoomHasNoParticipantsError,
 )
 from recordings.repository import ArchivedRoomRepository, RecordingRepository, egress_filepath
+from recordings.services import room_recordings
 from rooms import services as rooms
-from rooms.domain import ParticipantRole, RecordingAccess, Room
-from rooms.errors import InvalidRoomSecretError, RoomNotFoundError
+from rooms.errors import RoomNotFoundError
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +148,7 @@ def start_recording(*, room_id: str) -> Recording:
             {"id": "", "roomName": room_id, "roomId": room_id, "status": "STARTING"},
         )
         deadline = time.monotonic() + settings.RECORDING_START_TIMEOUT_SECONDS
-        with events.subscribe(RECORDING_ACTIVE_EVENT) as subscription:
+        with pubsub.subscribe(RECORDING_ACTIVE_EVENT) as subscription:
             uid = secrets.token_hex(5)
             info = livekit.start_room_composite_egress(room_id, egress_filepath(room_id, uid))
             recording = recording_from_egress(info, room.room_name)
@@ -216,49 +212,6 @@ def stop_recording(*, recording_id: RecordingId) -> Recording:
     raise RecordingAlreadyStoppedError(str(recording_id))
 
 
-# --- Archived room metadata (outlives the room; read by recording tokens) ---------------------
-
-
-def archive_room(room: Room) -> None:
-    """Snapshot the room's URLs and recording access (written at every ``egress_started``)."""
-    _archived_rooms.save(room.room_id, ArchivedRoom.of(room))
-
-
-def refresh_archived_room(room: Room) -> None:
-    """After a config change, only if a snapshot already exists (as the reference)."""
-    if _archived_rooms.exists(room.room_id):
-        archive_room(room)
-
-
-# --- Recording tokens (api-contract.md §5.3a, §2.10) -----------------------------------------
-
-
-def recording_token_role(room_id: str, secret: Any) -> tuple[str, dict[str, bool]]:
-    """Role and recording permissions from the *archived* room metadata of ``room_id``."""
-    archived = _archived_rooms.get(room_id)
-    if archived is None:
-        raise ArchivedRoomNotFoundError(room_id)
-    access = archived.allow_access_to
-    if access in (None, RecordingAccess.ADMIN):
-        raise InsufficientPermissionsError()
-    role = archived.role_for_secret(secret) if isinstance(secret, str) else None
-    if role is None:
-        # The reference's message names room 'undefined' here (archived metadata has no id).
-        raise InvalidRoomSecretError(javascript.template_string(secret), "undefined")
-    if role == ParticipantRole.MODERATOR:
-        return role, {"canRetrieveRecordings": True, "canDeleteRecordings": True}
-    can_retrieve = access == RecordingAccess.ADMIN_MODERATOR_SPEAKER
-    return role, {"canRetrieveRecordings": can_retrieve, "canDeleteRecordings": False}
-
-
-def generate_recording_token(room_id: str, role: str, permissions: dict[str, bool]) -> str:
-    return issue_token(
-        ttl_seconds=settings.RECORDING_TOKEN_TTL_SECONDS,
-        metadata={"role": role, "recordingPermissions": permissions},
-        video={"room": room_id},
-    )
-
-
 # --- Egress webhooks (behavior.md §3.5) -------------------------------------------------------
 
 
@@ -279,70 +232,15 @@ def on_egress_event(event: WebhookEvent) -> None:
     _recordings.save(recording)
     data = recording_to_json(recording)
     if event.event == "egress_started":
-        archive_room(room)
+        room_recordings.archive_room(room)
         _recordings.save_secrets(recording.id, secrets.token_hex(5), secrets.token_hex(5))
         notifications.emit("recordingStarted", data)
     elif event.event == "egress_updated":
         if recording.status == RecordingStatus.ACTIVE:
-            events.publish(RECORDING_ACTIVE_EVENT, data)
+            pubsub.publish(RECORDING_ACTIVE_EVENT, data)
         _notify_meeting(recording)
         notifications.emit("recordingUpdated", data)
     elif event.event == "egress_ended":
         release_lock_if_no_active_egress(recording.room_id)
         _notify_meeting(recording)
         notifications.emit("recordingEnded", data)
-
-
-# --- All recordings of a room (room deletion, meeting end) ------------------------------------
-
-
-def has_recordings(room_id: str) -> bool:
-    return _recordings.has_any(room_id)
-
-
-def _all_recording_ids(room_id: str) -> list[RecordingId]:
-    ids: list[RecordingId] = []
-    token: str | None = None
-    while True:
-        page = _recordings.list(room_id_prefix=room_id, limit=100, page_token=token)
-        ids.extend(r.id for r in page.items if r.room_id == room_id)
-        if not page.is_truncated or not page.next_page_token:
-            return ids
-        token = page.next_page_token
-
-
-def delete_room_recordings(room_id: str) -> None:
-    """Stop what is still recording (marking it aborted), then delete every recording of the
-    room and its archived metadata; three attempts, as the reference."""
-    try:
-        in_progress = [
-            info
-            for info in livekit.list_egress(room_name=room_id, active=True)
-            if info.status in livekit.EGRESS_IN_PROGRESS and is_recording_egress(info)
-        ]
-    except (livekit.LiveKitUnavailableError, livekit.LiveKitRequestError) as error:
-        logger.warning("Could not list egresses of %s: %s", room_id, error)
-        in_progress = []
-    for info in in_progress:
-        try:
-            livekit.stop_egress(info.egress_id)
-        except (MeetError, livekit.LiveKitRequestError) as error:
-            logger.warning("Could not stop egress %s: %s", info.egress_id, error)
-    if in_progress:
-        time.sleep(settings.RECORDING_STOP_GRACE_SECONDS)
-        for info in in_progress:
-            room = rooms.find_room(room_id)
-            recording = recording_from_egress(info, room.room_name if room else "")
-            stored = _recordings.get(recording.id)
-            if stored is not None and stored.status != RecordingStatus.COMPLETE:
-                _recordings.save(dataclasses.replace(stored, status=RecordingStatus.ABORTED))
-    for attempt in range(3):
-        remaining = _all_recording_ids(room_id)
-        if not remaining:
-            break
-        if attempt:
-            time.sleep(attempt)
-        _recordings.delete_many(remaining)
-    if _all_recording_ids(room_id):
-        raise RuntimeError(f"recordings of room '{room_id}' could not all be deleted")
-    _archived_rooms.delete(room_id)
