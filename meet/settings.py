@@ -281,7 +281,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "meet.api.views.schema_paths_hook",
+        "meet.api.schema.schema_paths_hook",
     ],
 }
 

@@ -17,7 +17,8 @@ import recordings.urls
 import rooms.urls
 import webhooks.urls
 from console.views.operations import root
-from meet.api.views import health, mount, not_found, re_route, route
+from meet.api.routing import mount, re_route, route
+from meet.views import health, not_found
 
 SCHEMA_URL = "/api/v1/docs/openapi.json"
 _redoc = SpectacularRedocView.as_view(url=SCHEMA_URL)

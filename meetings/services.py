@@ -25,7 +25,7 @@ from rooms import services as rooms
 from rooms.domain import MeetingEndAction, Room, RoomConfig, RoomStatus, WithMeeting, WithRecordings
 from rooms.errors import RoomDeletionConflictError
 from rooms.participants import is_egress_participant
-from rooms.serializers import room_body
+from rooms.serializers.public import room_body
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from meet.api.views import route
+from meet.api.routing import route
 from meetings import views
 
 public_urlpatterns = [

@@ -19,7 +19,7 @@ from meetings import services
 from rooms import services as room_services
 from rooms.domain import RoomConfig
 from rooms.permissions import check_room_scope, is_speaker
-from rooms.serializers import (
+from rooms.serializers.public import (
     BulkDeleteQuerySerializer,
     RoomConfigUpdateSerializer,
     RoomCreateSerializer,

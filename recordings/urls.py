@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from meet.api.views import route
+from meet.api.routing import route
 from recordings.views import internal, public
 
 public_urlpatterns: list[URLPattern] = [

@@ -8,8 +8,8 @@ from __future__ import annotations
 from meetings import services as meeting_services
 from recordings.services import lifecycle as recording_lifecycle
 from rooms.services import room_exists
-from webhooks import livekit_events
-from webhooks.livekit_events import Handler
+from webhooks import livekit_receiver
+from webhooks.livekit_receiver import Handler
 
 EVENT_HANDLERS: dict[str, Handler] = {
     "room_started": meeting_services.on_room_started,
@@ -23,6 +23,6 @@ EVENT_HANDLERS: dict[str, Handler] = {
 
 
 def receive_livekit_webhook(body: str | None, authorization: str) -> str:
-    return livekit_events.receive(
+    return livekit_receiver.receive(
         body, authorization, handlers=EVENT_HANDLERS, room_exists=room_exists
     )

@@ -14,8 +14,8 @@ from django.views.static import serve
 
 from console.selectors import maintenance_snapshot, overview_counts
 from console.views.base import console_view
-from meet.api.views import not_found
 from meet.health import check_services
+from meet.views import not_found
 from meetings import services as meeting_services
 from recordings.services import collectors
 

@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from console.forms import RecordingIdsForm
+from console.forms.recordings import RecordingIdsForm
 from console.selectors import recordings_page
 from console.views.base import back, console_view, error_response, flash_form_errors, wants_json
 from meet.http import base_url_for

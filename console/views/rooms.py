@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.exceptions import ValidationError
 
-from console.forms import (
+from console.forms.rooms import (
     RoomBulkDeleteForm,
     RoomConfigForm,
     RoomCreateForm,
@@ -25,7 +25,7 @@ from recordings import selectors as recording_selectors
 from rooms import services as room_services
 from rooms.domain import Room, sanitize_room_id
 from rooms.errors import RoomDeletionConflictError
-from rooms.serializers import room_body, validated_room_id
+from rooms.serializers.public import room_body, validated_room_id
 
 PAGE_SIZE = 20
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from meet.api.fields import StringField, ZodSerializer, min_length
-from rooms.serializers import RoomIdField
+from rooms.serializers.public import RoomIdField
 
 
 class StartRecordingSerializer(ZodSerializer):

@@ -30,7 +30,7 @@ from recordings.serializers.internal import RecordingTokenSerializer, StartRecor
 from recordings.services import lifecycle, tokens
 from rooms import services as rooms
 from rooms.permissions import require_room_access
-from rooms.serializers import validated_room_id
+from rooms.serializers.public import validated_room_id
 
 TAGS = ["internal recordings"]
 _SAFE_ROOM_ID = re.compile(r"^[A-Za-z0-9_-]+$")

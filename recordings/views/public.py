@@ -34,7 +34,7 @@ from recordings.serializers.public import (
     recording_body,
 )
 from recordings.services import deletion
-from rooms.serializers import parse_fields
+from rooms.serializers.public import parse_fields
 
 TAGS = ["recordings"]
 MEDIA_CACHE_CONTROL = "public, max-age=3600"

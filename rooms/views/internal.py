@@ -16,11 +16,11 @@ from meet.api.views import MeetAPIView
 from rooms import participants
 from rooms.errors import NoParticipantTokenError
 from rooms.permissions import check_moderator, require_room_access
-from rooms.serializers import validated_room_id
-from rooms.serializers_internal import (
+from rooms.serializers.internal import (
     ParticipantRoleSerializer,
     ParticipantTokenSerializer,
 )
+from rooms.serializers.public import validated_room_id
 
 TAGS = ["internal rooms"]
 

@@ -11,7 +11,7 @@ from accounts.authentication import admin, api_key, chain, participant_token
 from meet.api.views import MeetAPIView
 from meet.http import base_url_for
 from rooms import services
-from rooms.serializers import (
+from rooms.serializers.public import (
     RoomStatusUpdateSerializer,
     room_body,
     validated_room_id,
