@@ -27,12 +27,15 @@ from accounts.errors import (
     NoParticipantRoleError,
     UnauthorizedError,
 )
-from accounts.tokens import parse_metadata, verify_token
+from accounts.tokens import (
+    PARTICIPANT_ROLES,
+    parse_metadata,
+    valid_participant_metadata,
+    verify_token,
+)
 from meet.errors import InsufficientPermissionsError, MeetError
 
 logger = logging.getLogger(__name__)
-
-PARTICIPANT_ROLES = ("moderator", "speaker")
 
 
 class Continue(Exception):  # noqa: N818 - control flow, not an error
@@ -140,27 +143,6 @@ def access_token(role: str) -> Validator:
 
 admin = access_token(UserRole.ADMIN)
 user = access_token(UserRole.USER)
-
-
-def valid_participant_metadata(metadata: Any) -> bool:
-    if not isinstance(metadata, dict):
-        return False
-    url = metadata.get("livekitUrl")
-    if not isinstance(url, str) or "://" not in url:
-        return False
-    roles = metadata.get("roles")
-    if not isinstance(roles, list):
-        return False
-    for item in roles:
-        if not isinstance(item, dict) or item.get("role") not in PARTICIPANT_ROLES:
-            return False
-        permissions = item.get("permissions")
-        if not isinstance(permissions, dict) or not all(
-            isinstance(permissions.get(name), bool)
-            for name in ("canRecord", "canChat", "canChangeVirtualBackground")
-        ):
-            return False
-    return metadata.get("selectedRole") in PARTICIPANT_ROLES
 
 
 def participant_token(request: Any) -> Principal:

@@ -18,7 +18,7 @@ from accounts.domain import (
     WebhooksConfig,
     theme_as_json,
 )
-from meet import cache
+from meet import cache, redis_keys
 from meet.storage import get_object_store, keys
 
 
@@ -63,11 +63,13 @@ class UserRepository:
     def get(self, username: str) -> User | None:
         if not _is_safe_username(username):
             return None
-        raw = _read_cached(f"user:{username}", keys.user_key(username))
+        raw = _read_cached(redis_keys.user(username), keys.user_key(username))
         return None if raw is None else self._from_json(raw)
 
     def save(self, user: User) -> None:
-        _write_cached(f"user:{user.username}", keys.user_key(user.username), self._to_json(user))
+        _write_cached(
+            redis_keys.user(user.username), keys.user_key(user.username), self._to_json(user)
+        )
 
 
 def _is_safe_username(username: str) -> bool:
@@ -75,7 +77,7 @@ def _is_safe_username(username: str) -> bool:
 
 
 class ApiKeyRepository:
-    CACHE_KEY = "api_keys:"
+    CACHE_KEY = redis_keys.API_KEYS
 
     @staticmethod
     def _to_json(api_keys: list[ApiKey]) -> list[dict[str, Any]]:
@@ -103,7 +105,7 @@ class ApiKeyRepository:
 
 
 class GlobalConfigRepository:
-    CACHE_KEY = "global_config"
+    CACHE_KEY = redis_keys.GLOBAL_CONFIG
 
     @staticmethod
     def _theme_from_json(raw: dict[str, Any]) -> Theme:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import secrets
-import time
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import bcrypt
@@ -34,7 +32,7 @@ from accounts.errors import (
 from accounts.repository import ApiKeyRepository, GlobalConfigRepository, UserRepository
 from accounts.tokens import issue_token, verify_token
 from meet import locks
-from meet.errors import ServiceUnavailableError
+from meet.clock import now_ms
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +41,6 @@ _api_keys = ApiKeyRepository()
 _global_config = GlobalConfigRepository()
 # Compared against when the user does not exist, so both failures take the same time.
 _DUMMY_HASH = bcrypt.hashpw(b"not-a-password", bcrypt.gensalt(4))
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 # --- Global config ----------------------------------------------------------------------------
@@ -117,13 +111,9 @@ def update_rooms_appearance(*, theme: Theme) -> GlobalConfig:
     return config
 
 
-@contextlib.contextmanager
-def _config_lock() -> Iterator[None]:
+def _config_lock() -> AbstractContextManager[locks.Lock]:
     """Serialise read-modify-write of the global config across processes."""
-    with locks.lock("global_config", ttl_seconds=10, wait_seconds=10) as held:
-        if held is None:
-            raise ServiceUnavailableError("Global config is locked by another update")
-        yield
+    return locks.held("global_config", ttl_seconds=10, wait_seconds=10)
 
 
 # --- Users ------------------------------------------------------------------------------------
@@ -245,14 +235,11 @@ def initialize_storage() -> str:
     exactly one writes. The global config (the "initialised" marker) is written last, so a crash
     half-way leaves storage that the next start initialises again.
     """
-    lock = locks.acquire_blocking(
+    with locks.held(
         "storage_initialization",
-        settings.STORAGE_INIT_LOCK_SECONDS,
+        ttl_seconds=settings.STORAGE_INIT_LOCK_SECONDS,
         wait_seconds=settings.STORAGE_INIT_LOCK_SECONDS + 5,
-    )
-    if lock is None:
-        raise ServiceUnavailableError("Could not acquire the storage initialisation lock")
-    try:
+    ):
         # Storage, not the cache, says whether this deployment is initialised: a Redis kept
         # across a storage wipe must not hide a missing admin user.
         raw = _global_config.get_raw_from_storage()
@@ -273,5 +260,3 @@ def initialize_storage() -> str:
         _global_config.save(default_global_config())
         logger.info("Storage initialised for project %s", settings.MEET_NAME_ID)
         return "initialized"
-    finally:
-        locks.release(lock)

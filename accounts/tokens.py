@@ -17,6 +17,8 @@ from django.conf import settings
 
 from accounts.errors import InvalidTokenError
 
+PARTICIPANT_ROLES = ("moderator", "speaker")
+
 
 def issue_token(
     *,
@@ -72,3 +74,24 @@ def parse_metadata(claims: dict[str, Any]) -> Any:
         return json.loads(raw)
     except ValueError:
         return None
+
+
+def valid_participant_metadata(metadata: Any) -> bool:
+    if not isinstance(metadata, dict):
+        return False
+    url = metadata.get("livekitUrl")
+    if not isinstance(url, str) or "://" not in url:
+        return False
+    roles = metadata.get("roles")
+    if not isinstance(roles, list):
+        return False
+    for item in roles:
+        if not isinstance(item, dict) or item.get("role") not in PARTICIPANT_ROLES:
+            return False
+        permissions = item.get("permissions")
+        if not isinstance(permissions, dict) or not all(
+            isinstance(permissions.get(name), bool)
+            for name in ("canRecord", "canChat", "canChangeVirtualBackground")
+        ):
+            return False
+    return metadata.get("selectedRole") in PARTICIPANT_ROLES

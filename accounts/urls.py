@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from accounts import views
-from meet.api.views import route
+from meet.api.routing import route
 
 urlpatterns = [
     route("auth/login", views.LoginView.as_view()),

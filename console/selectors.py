@@ -9,10 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from meet import livekit, locks
-from meet.api.pagination import Page
 from meet.errors import MeetError
-from recordings import collectors, queries
+from meet.pagination import Page
+from meetings import services as meeting_services
+from recordings import selectors as recording_selectors
 from recordings.domain import Recording
+from recordings.services import collectors
 from rooms import services as room_services
 from rooms.domain import RoomStatus
 
@@ -44,7 +46,7 @@ def overview_counts(limit: int = COUNT_LIMIT) -> Counts:
     statuses: Counter[str] = Counter()
     token: str | None = None
     while True:
-        page = queries.list_recordings(room_id_prefix="", limit=100, page_token=token)
+        page = recording_selectors.list_recordings(room_id_prefix="", limit=100, page_token=token)
         statuses.update(recording.status for recording in page.items)
         token = page.next_page_token if page.is_truncated else None
         if token is None:
@@ -70,7 +72,7 @@ def recordings_page(
     token = page_token
     found: list[Recording] = []
     while True:
-        page = queries.list_recordings(
+        page = recording_selectors.list_recordings(
             room_id_prefix="", limit=limit, page_token=token, only_room=room_id or None
         )
         found.extend(item for item in page.items if not status or item.status == status)
@@ -139,7 +141,7 @@ def _preview(run: Callable[[], collectors.CollectorSummary], *, verb: str) -> Pr
 
 def _expired_rooms_preview() -> Preview:
     try:
-        summary = room_services.delete_expired_rooms(dry_run=True)
+        summary = meeting_services.delete_expired_rooms(dry_run=True)
     except MeetError as error:
         return Preview(error=error.message)
     return Preview(items=list(summary.expired), line=summary.line(dry_run=True))

@@ -18,12 +18,13 @@ from typing import Any
 
 from django.conf import settings
 
+from meet import redis_keys
 from meet.redis_connection import RedisError, redis, redis_errors_as_503
 from meet.storage.base import dump_json
 
 logger = logging.getLogger(__name__)
 
-KEY_PREFIX = "ov_meet:"
+KEY_PREFIX = redis_keys.CACHE_PREFIX
 
 
 def get_json(key: str) -> Any | None:

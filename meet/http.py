@@ -1,14 +1,14 @@
-"""What the reference derives from the request: client IP, protocol and base URL (§2.13)."""
+"""What the reference derives from the request: client IP, protocol and base URL (§2.13).
+
+The base URL is always passed explicitly: ``base_url_for(request)`` while serving a request,
+``background_base_url()`` for work that has none. No request is remembered anywhere.
+"""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from django.conf import settings
-
-_last_base_url = threading.local()
-_process_last_base_url: list[str] = []
 
 
 def client_ip(request: Any) -> str:
@@ -44,27 +44,9 @@ def base_url_for(request: Any) -> str:
     return f"{request_protocol(request)}://{host}"
 
 
-def remember_request(request: Any) -> None:
-    url = base_url_for(request)
-    _last_base_url.value = url
-    if not _process_last_base_url:
-        _process_last_base_url.append(url)
-    else:
-        _process_last_base_url[0] = url
-
-
-def current_base_url() -> str:
-    """The base URL of the request being served by this thread, else the last one seen by the
-    process, else ``MEET_BASE_URL`` / ``http://localhost:{SERVER_PORT}`` (background work)."""
+def background_base_url() -> str:
+    """The base URL for links built outside a request (outgoing webhooks sent from LiveKit
+    events, tasks): ``MEET_BASE_URL``, else ``http://localhost:{SERVER_PORT}``."""
     if settings.MEET_BASE_URL:
         return str(settings.MEET_BASE_URL)
-    value = getattr(_last_base_url, "value", None)
-    if value:
-        return str(value)
-    if _process_last_base_url:
-        return _process_last_base_url[0]
     return f"http://localhost:{settings.SERVER_PORT}"
-
-
-def forget_request() -> None:
-    _last_base_url.value = None

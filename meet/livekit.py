@@ -7,7 +7,8 @@ waits for it with a timeout. Calls go to ``LIVEKIT_URL_PRIVATE`` (``ws``→``htt
 Errors: LiveKit unreachable or timing out → ``LiveKitUnavailableError`` (503 ``LiveKit Error`` /
 ``LiveKit is not available``); a Twirp error → ``LiveKitRequestError`` (callers decide; the HTTP
 layer turns an uncaught one into the route's 500). "Not found" answers become ``None``/``[]``
-where the reference treats them so. behavior.md §8 lists every call and field used.
+where the reference treats them so. Answers come back as our dataclasses
+(``meet.livekit_types``), never as protobufs. behavior.md §8 lists every call and field used.
 """
 
 from __future__ import annotations
@@ -33,20 +34,24 @@ from livekit.protocol import models
 from livekit.protocol import room as room_proto
 
 from meet.errors import ServiceUnavailableError
+from meet.livekit_types import (
+    EGRESS_IN_PROGRESS,
+    Egress,
+    EgressStatus,
+    LiveKitRoom,
+    Participant,
+    egress_from_proto,
+    participant_from_proto,
+    room_from_proto,
+)
+
+__all__ = ["EGRESS_IN_PROGRESS", "Egress", "EgressStatus", "LiveKitRoom", "Participant"]
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-EgressInfo = egress_proto.EgressInfo
-ParticipantInfo = models.ParticipantInfo
-Room = models.Room
-EGRESS_ACTIVE = egress_proto.EgressStatus.EGRESS_ACTIVE
-EGRESS_IN_PROGRESS = (
-    egress_proto.EgressStatus.EGRESS_STARTING,
-    egress_proto.EgressStatus.EGRESS_ACTIVE,
-    egress_proto.EgressStatus.EGRESS_ENDING,
-)
+EGRESS_ACTIVE = EgressStatus.ACTIVE
 
 
 class LiveKitUnavailableError(ServiceUnavailableError):
@@ -170,18 +175,18 @@ def _call(call: Callable[[api.LiveKitAPI], Awaitable[T]]) -> T:
 # --- RoomService ------------------------------------------------------------------------------
 
 
-def create_room(name: str, *, metadata: str = "", empty_timeout: int = 0) -> Room:
+def create_room(name: str, *, metadata: str = "", empty_timeout: int = 0) -> LiveKitRoom:
     request = room_proto.CreateRoomRequest(name=name, metadata=metadata)
     if empty_timeout:
         request.empty_timeout = empty_timeout
-    return _call(lambda client: client.room.create_room(request))
+    return room_from_proto(_call(lambda client: client.room.create_room(request)))
 
 
-def get_room(name: str) -> Room | None:
+def get_room(name: str) -> LiveKitRoom | None:
     response = _call(
         lambda client: client.room.list_rooms(room_proto.ListRoomsRequest(names=[name]))
     )
-    return response.rooms[0] if response.rooms else None
+    return room_from_proto(response.rooms[0]) if response.rooms else None
 
 
 def delete_room(name: str) -> None:
@@ -192,7 +197,7 @@ def delete_room(name: str) -> None:
             raise
 
 
-def list_participants(room: str) -> list[ParticipantInfo]:
+def list_participants(room: str) -> list[Participant]:
     try:
         response = _call(
             lambda client: client.room.list_participants(
@@ -203,12 +208,12 @@ def list_participants(room: str) -> list[ParticipantInfo]:
         if error.not_found:
             return []
         raise
-    return list(response.participants)
+    return [participant_from_proto(participant) for participant in response.participants]
 
 
-def get_participant(room: str, identity: str) -> ParticipantInfo | None:
+def get_participant(room: str, identity: str) -> Participant | None:
     try:
-        return _call(
+        found = _call(
             lambda client: client.room.get_participant(
                 room_proto.RoomParticipantIdentity(room=room, identity=identity)
             )
@@ -217,6 +222,7 @@ def get_participant(room: str, identity: str) -> ParticipantInfo | None:
         if error.not_found:
             return None
         raise
+    return participant_from_proto(found)
 
 
 def update_participant_metadata(room: str, identity: str, metadata: str) -> None:
@@ -259,7 +265,7 @@ def send_data(
 # --- Egress -----------------------------------------------------------------------------------
 
 
-def start_room_composite_egress(room_name: str, filepath: str) -> EgressInfo:
+def start_room_composite_egress(room_name: str, filepath: str) -> Egress:
     output = egress_proto.EncodedFileOutput(
         file_type=egress_proto.EncodedFileType.DEFAULT_FILETYPE,
         filepath=filepath,
@@ -269,20 +275,22 @@ def start_room_composite_egress(room_name: str, filepath: str) -> EgressInfo:
         room_name=room_name, layout="grid", file_outputs=[output]
     )
     request.file.CopyFrom(output)
-    return _call(lambda client: client.egress.start_room_composite_egress(request))
+    return egress_from_proto(
+        _call(lambda client: client.egress.start_room_composite_egress(request))
+    )
 
 
-def stop_egress(egress_id: str) -> EgressInfo:
-    return _call(
-        lambda client: client.egress.stop_egress(
-            egress_proto.StopEgressRequest(egress_id=egress_id)
+def stop_egress(egress_id: str) -> Egress:
+    return egress_from_proto(
+        _call(
+            lambda client: client.egress.stop_egress(
+                egress_proto.StopEgressRequest(egress_id=egress_id)
+            )
         )
     )
 
 
-def list_egress(
-    *, room_name: str = "", egress_id: str = "", active: bool = False
-) -> list[EgressInfo]:
+def list_egress(*, room_name: str = "", egress_id: str = "", active: bool = False) -> list[Egress]:
     request = egress_proto.ListEgressRequest(
         room_name=room_name, egress_id=egress_id, active=active
     )
@@ -292,4 +300,4 @@ def list_egress(
         if error.not_found or "egress does not exist" in error.message:
             return []
         raise
-    return list(response.items)
+    return [egress_from_proto(item) for item in response.items]

@@ -1,11 +1,18 @@
-"""Distributed locks in Redis with owner tokens, in the reference's key layout.
+"""Distributed locks in Redis, on redis-py's lock, in the reference's key layout.
 
-A lock is ``ov_meet_lock:{resource}`` = random token, ``SET NX PX``; release deletes it only
-when the token still matches (Lua), so a holder whose lock expired can never free somebody
-else's. Like the reference, each acquisition also writes a registry entry
-``ov_meet_lock_registry:ov_meet_lock:{resource}`` = ``{"resources","value","expiration",
-"createdAt"}`` that collectors use to find and age locks. Unlike the reference, the registry
-entry expires with the lock (the reference gives it ~87 years by a unit bug).
+One way to take a lock: ``acquire`` (or ``with held(...)``, which releases it on exit). Both
+raise ``LockNotAcquiredError`` when the lock cannot be had, right away or within
+``wait_seconds``, so no read-modify-write can ever run without its lock; callers for whom a
+taken lock is an answer (one recording per room, one run per scheduled tick, one processing per
+webhook) catch it.
+
+A lock is ``ov_meet_lock:{resource}`` = random owner token, ``SET NX PX`` (redis-py's
+``Lock``); release deletes it only while the token still matches (redis-py's Lua script), so a
+holder whose lock expired can never free somebody else's. Like the reference, each acquisition
+also writes a registry entry ``ov_meet_lock_registry:ov_meet_lock:{resource}`` =
+``{"resources","value","expiration","createdAt"}`` that collectors use to find and age locks.
+Unlike the reference, the registry entry expires with the lock (the reference gives it ~87
+years by a unit bug).
 """
 
 from __future__ import annotations
@@ -16,30 +23,33 @@ import json
 import logging
 import math
 import secrets
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
+from redis.exceptions import LockError
 
+from meet import redis_keys
+from meet.clock import now_ms
+from meet.errors import ServiceUnavailableError
 from meet.redis_connection import RedisError, redis, redis_errors_as_503
 
 logger = logging.getLogger(__name__)
 
-LOCK_PREFIX = "ov_meet_lock:"
-REGISTRY_PREFIX = "ov_meet_lock_registry:"
-
-_RELEASE_SCRIPT = """
-if redis.call("get", KEYS[1]) == ARGV[1] then
-    return redis.call("del", KEYS[1])
-else
-    return 0
-end
-"""
-
 P = ParamSpec("P")
 R = TypeVar("R")
+
+# How often a waiting ``acquire`` tries again.
+_RETRY_SECONDS = 0.05
+
+
+class LockNotAcquiredError(ServiceUnavailableError):
+    error = "Lock Error"
+
+    def __init__(self, resource: str) -> None:
+        super().__init__(f"Resource '{resource}' is locked by another operation")
+        self.resource = resource
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +61,7 @@ class Lock:
 
     @property
     def key(self) -> str:
-        return LOCK_PREFIX + self.resource
+        return redis_keys.lock(self.resource)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,53 +72,73 @@ class LockInfo:
     expiration_ms: int
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
+def _redis_lock(resource: str, ttl_seconds: float | None = None) -> Any:
+    return redis().lock(
+        redis_keys.lock(resource),
+        timeout=ttl_seconds,
+        sleep=_RETRY_SECONDS,
+        thread_local=False,
+    )
 
 
-def acquire(resource: str, ttl_seconds: float) -> Lock | None:
-    """One attempt. ``None`` when held by someone else. Raises 503 when Redis is down."""
+def acquire(resource: str, *, ttl_seconds: float, wait_seconds: float = 0) -> Lock:
+    """The lock on ``resource`` for ``ttl_seconds``, trying for up to ``wait_seconds``.
+
+    Raises ``LockNotAcquiredError`` when it is still held by someone else then, and 503 when
+    Redis is down. The lock lasts until ``release`` or its TTL, whichever comes first.
+    """
     ttl_ms = max(1, int(ttl_seconds * 1000))
     token = secrets.token_hex(16)
-    started = _now_ms()
-    key = LOCK_PREFIX + resource
     with redis_errors_as_503():
-        client = redis()
-        if not client.set(key, token, nx=True, px=ttl_ms):
-            return None
+        # redis-py stops one retry interval before its blocking timeout: give it one more, so
+        # the last attempt comes no earlier than ``wait_seconds``.
+        acquired = _redis_lock(resource, ttl_ms / 1000).acquire(
+            blocking=wait_seconds > 0,
+            blocking_timeout=wait_seconds + _RETRY_SECONDS if wait_seconds > 0 else None,
+            token=token,
+        )
+        if not acquired:
+            raise LockNotAcquiredError(resource)
+        started = now_ms()
         registry = {
-            "resources": [key],
+            "resources": [redis_keys.lock(resource)],
             "value": token,
             "expiration": started + ttl_ms - (round(0.01 * ttl_ms) + 2),
             "createdAt": started,
         }
-        client.set(
-            REGISTRY_PREFIX + key,
+        redis().set(
+            redis_keys.lock_registry(resource),
             json.dumps(registry, separators=(",", ":")),
             ex=max(1, math.ceil(ttl_ms / 1000)),
         )
     return Lock(resource=resource, token=token, ttl_ms=ttl_ms, created_at_ms=started)
 
 
-def acquire_blocking(resource: str, ttl_seconds: float, *, wait_seconds: float) -> Lock | None:
-    deadline = time.monotonic() + wait_seconds
-    delay = 0.02
-    while True:
-        lock = acquire(resource, ttl_seconds)
-        if lock is not None or time.monotonic() >= deadline:
-            return lock
-        time.sleep(delay)
-        delay = min(delay * 2, 0.25)
+@contextlib.contextmanager
+def held(resource: str, *, ttl_seconds: float, wait_seconds: float = 0) -> Iterator[Lock]:
+    """``with held(f"room_{room_id}", ttl_seconds=15, wait_seconds=10):`` — ``acquire`` for the
+    block, released on the way out whatever happens in it."""
+    lock = acquire(resource, ttl_seconds=ttl_seconds, wait_seconds=wait_seconds)
+    try:
+        yield lock
+    finally:
+        release(lock)
 
 
 def release(lock: Lock) -> bool:
     """Release if still ours. Never raises: a lock that cannot be released expires."""
     try:
+        redis_lock = _redis_lock(lock.resource)
+        redis_lock.local.token = lock.token.encode()
+        try:
+            redis_lock.release()
+            released = True
+        except LockError:  # expired, and maybe taken by someone else since
+            released = False
         client = redis()
-        released = bool(client.eval(_RELEASE_SCRIPT, 1, lock.key, lock.token))
-        raw = client.get(REGISTRY_PREFIX + lock.key)
+        raw = client.get(redis_keys.lock_registry(lock.resource))
         if raw is not None and json.loads(raw).get("value") == lock.token:
-            client.delete(REGISTRY_PREFIX + lock.key)
+            client.delete(redis_keys.lock_registry(lock.resource))
         return released
     except (RedisError, ValueError) as error:
         logger.warning("Could not release lock %s: %s", lock.key, error)
@@ -117,22 +147,25 @@ def release(lock: Lock) -> bool:
 
 def release_resource(resource: str) -> bool:
     """Release whatever lock the registry says is held on ``resource`` (collectors use this)."""
-    key = LOCK_PREFIX + resource
     with redis_errors_as_503():
         client = redis()
-        raw = client.get(REGISTRY_PREFIX + key)
+        raw = client.get(redis_keys.lock_registry(resource))
         if raw is None:
-            return bool(client.delete(key))
-        token = json.loads(raw).get("value", "")
-        released = bool(client.eval(_RELEASE_SCRIPT, 1, key, token))
-        client.delete(REGISTRY_PREFIX + key)
+            return bool(client.delete(redis_keys.lock(resource)))
+        redis_lock = _redis_lock(resource)
+        redis_lock.local.token = str(json.loads(raw).get("value", "")).encode()
+        try:
+            redis_lock.release()
+            released = True
+        except LockError:
+            released = False
+        client.delete(redis_keys.lock_registry(resource))
         return released
 
 
 def lock_info(resource: str) -> LockInfo | None:
-    key = LOCK_PREFIX + resource
     with redis_errors_as_503():
-        raw = redis().get(REGISTRY_PREFIX + key)
+        raw = redis().get(redis_keys.lock_registry(resource))
     if raw is None:
         return None
     data = json.loads(raw)
@@ -145,31 +178,16 @@ def lock_info(resource: str) -> LockInfo | None:
 
 
 def locks_with_prefix(resource_prefix: str) -> list[LockInfo]:
-    pattern = f"{REGISTRY_PREFIX}{LOCK_PREFIX}{resource_prefix}*"
+    pattern = f"{redis_keys.lock_registry(resource_prefix)}*"
+    skip = len(redis_keys.lock_registry(""))
     result = []
     with redis_errors_as_503():
         for registry_key in redis().scan_iter(match=pattern, count=200):
             name = registry_key.decode() if isinstance(registry_key, bytes) else registry_key
-            info = lock_info(name[len(REGISTRY_PREFIX) + len(LOCK_PREFIX) :])
+            info = lock_info(name[skip:])
             if info is not None:
                 result.append(info)
     return result
-
-
-@contextlib.contextmanager
-def lock(resource: str, *, ttl_seconds: float, wait_seconds: float = 0) -> Iterator[Lock | None]:
-    """``with lock("room:x", ttl_seconds=10, wait_seconds=5) as held:``; ``held`` is None when
-    the lock could not be had in time."""
-    held = (
-        acquire_blocking(resource, ttl_seconds, wait_seconds=wait_seconds)
-        if wait_seconds
-        else acquire(resource, ttl_seconds)
-    )
-    try:
-        yield held
-    finally:
-        if held is not None:
-            release(held)
 
 
 def run_exclusively(
@@ -186,7 +204,9 @@ def run_exclusively(
     def decorate(function: Callable[P, R]) -> Callable[P, R | None]:
         @functools.wraps(function)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | None:
-            if acquire(f"scheduled_task_{task_name}", ttl) is None:
+            try:
+                acquire(f"scheduled_task_{task_name}", ttl_seconds=ttl)
+            except LockNotAcquiredError:
                 logger.info("Skipping %s: another run holds its lock", task_name)
                 return None
             return function(*args, **kwargs)

@@ -9,8 +9,9 @@ reference's fire-and-forget sends.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
+
+from meet.clock import now_ms
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ SEND_WEBHOOK_TASK = "webhooks.send_webhook"
 def emit(event: str, data: dict[str, Any]) -> None:
     from meet.celery import app
 
-    creation_date = int(time.time() * 1000)
+    creation_date = now_ms()
     options: dict[str, Any] = {
         "retry": True,
         "retry_policy": {"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2},

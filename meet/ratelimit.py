@@ -12,6 +12,7 @@ import math
 import time
 from dataclasses import dataclass
 
+from meet import redis_keys
 from meet.redis_connection import redis, redis_errors_as_503
 
 _HIT_SCRIPT = """
@@ -65,11 +66,11 @@ class RateState:
 def hit(key: str, *, limit: int, window_seconds: int) -> RateState:
     with redis_errors_as_503():
         hits, ttl_ms = redis().eval(
-            _HIT_SCRIPT, 1, f"ov_meet:rate_limit:{key}", int(window_seconds * 1000)
+            _HIT_SCRIPT, 1, redis_keys.rate_limit(key), int(window_seconds * 1000)
         )
     return RateState(limit=limit, hits=int(hits), reset_at_ms=int(time.time() * 1000 + ttl_ms))
 
 
 def uncount(key: str) -> None:
     with redis_errors_as_503():
-        redis().eval(_UNCOUNT_SCRIPT, 1, f"ov_meet:rate_limit:{key}")
+        redis().eval(_UNCOUNT_SCRIPT, 1, redis_keys.rate_limit(key))

@@ -1,7 +1,7 @@
 """The Redis connection (configured through django-redis' ``CACHES``) and its error mapping.
 
 The only module that calls ``get_redis_connection``. ``meet.cache``, ``meet.locks`` and
-``meet.events`` use Redis through it; nothing else talks to Redis directly.
+``meet.pubsub`` use Redis through it; nothing else talks to Redis directly.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from jwt.warnings import InsecureKeyLengthWarning
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
+from meet import redis_keys
 from meet.env import (
     env_bool,
     env_choice,
@@ -201,6 +202,7 @@ INSTALLED_APPS = [
     "accounts",
     "rooms",
     "recordings",
+    "meetings",
     "webhooks",
     "console",
 ]
@@ -212,7 +214,6 @@ MIDDLEWARE = [
     # Static files (and the optional front-end build) before the routes, as in the reference.
     "meet.frontend.StaticFilesMiddleware",
     "meet.api.middleware.BodyLimitMiddleware",
-    "meet.api.middleware.BaseUrlMiddleware",
     "django.middleware.common.CommonMiddleware",
 ]
 ROOT_URLCONF = "meet.urls"
@@ -305,7 +306,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "meet.api.views.schema_paths_hook",
+        "meet.api.schema.schema_paths_hook",
     ],
 }
 
@@ -396,6 +397,6 @@ STORAGE_CONNECT_TIMEOUT_SECONDS = 5
 STORAGE_READ_TIMEOUT_SECONDS = 30
 DEFAULT_LOCK_SECONDS = 60
 SCHEDULED_TASK_MIN_LOCK_SECONDS = 59
-EVENTS_CHANNEL = "ov_meet_channel"
+EVENTS_CHANNEL = redis_keys.EVENTS_CHANNEL
 WEBHOOK_TIMEOUT_SECONDS = 5
 LIVEKIT_TIMEOUT_SECONDS = 10

@@ -13,12 +13,14 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView
 
 import accounts.urls
 import console.urls
+import meetings.urls
 import recordings.urls
 import rooms.urls
 import webhooks.urls
 from console.views.links import room_link
 from console.views.operations import root
-from meet.api.views import health, mount, not_found, re_route, route, webcomponent
+from meet.api.routing import mount, re_route, route
+from meet.views import health, not_found, webcomponent
 
 SCHEMA_URL = "/api/v1/docs/openapi.json"
 # Our own page template: the package's links a web-font CDN; ours loads nothing from elsewhere.
@@ -56,7 +58,14 @@ urlpatterns = [
     # The front-end build's web component (meet/frontend.py); Express' 404 page without one.
     re_route(r"^v1/openvidu-meet\.js/?$", webcomponent),
     *webhooks.urls.root_urlpatterns,
-    mount("api/v1/", [*rooms.urls.public_urlpatterns, *recordings.urls.public_urlpatterns]),
+    mount(
+        "api/v1/",
+        [
+            *meetings.urls.public_urlpatterns,
+            *rooms.urls.public_urlpatterns,
+            *recordings.urls.public_urlpatterns,
+        ],
+    ),
     mount(
         "internal-api/v1/",
         [

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from livekit.protocol import egress as egress_proto
-
-from rooms.domain import sanitize_room_id
+from meet import javascript
+from meet.livekit_types import Egress, EgressStatus
+from rooms.domain import ParticipantRole, Room, sanitize_room_id, secret_of
 
 
 class RecordingStatus(StrEnum):
@@ -32,13 +32,13 @@ FINISHED = frozenset(
 )
 
 _EGRESS_STATUS = {
-    egress_proto.EgressStatus.EGRESS_STARTING: RecordingStatus.STARTING,
-    egress_proto.EgressStatus.EGRESS_ACTIVE: RecordingStatus.ACTIVE,
-    egress_proto.EgressStatus.EGRESS_ENDING: RecordingStatus.ENDING,
-    egress_proto.EgressStatus.EGRESS_COMPLETE: RecordingStatus.COMPLETE,
-    egress_proto.EgressStatus.EGRESS_FAILED: RecordingStatus.FAILED,
-    egress_proto.EgressStatus.EGRESS_ABORTED: RecordingStatus.ABORTED,
-    egress_proto.EgressStatus.EGRESS_LIMIT_REACHED: RecordingStatus.LIMIT_REACHED,
+    EgressStatus.STARTING: RecordingStatus.STARTING,
+    EgressStatus.ACTIVE: RecordingStatus.ACTIVE,
+    EgressStatus.ENDING: RecordingStatus.ENDING,
+    EgressStatus.COMPLETE: RecordingStatus.COMPLETE,
+    EgressStatus.FAILED: RecordingStatus.FAILED,
+    EgressStatus.ABORTED: RecordingStatus.ABORTED,
+    EgressStatus.LIMIT_REACHED: RecordingStatus.LIMIT_REACHED,
 }
 
 
@@ -102,12 +102,7 @@ class Recording:
         return self.status in FINISHED
 
 
-def js_number(value: float) -> float | int:
-    """A double as ``JSON.stringify`` writes it: integral values without ``.0``."""
-    return int(value) if float(value).is_integer() and abs(value) < 2**63 else value
-
-
-def recording_from_egress(info: egress_proto.EgressInfo, room_name: str) -> Recording:
+def recording_from_egress(info: Egress, room_name: str) -> Recording:
     """behavior.md §3.6. ``fileResults[0].filename`` is required."""
     if not info.file_results:
         raise ValueError("egress has no file results")
@@ -121,9 +116,9 @@ def recording_from_egress(info: egress_proto.EgressInfo, room_name: str) -> Reco
         room_name=room_name,
         status=_EGRESS_STATUS.get(info.status, RecordingStatus.FAILED),
         filename=filename,
-        start_date=js_number(float(started) * 1e-6),
-        end_date=js_number(float(info.ended_at) * 1e-6) if info.ended_at else None,
-        duration=js_number(float(result.duration) * 1e-9) if result.duration else None,
+        start_date=javascript.number(float(started) * 1e-6),
+        end_date=javascript.number(float(info.ended_at) * 1e-6) if info.ended_at else None,
+        duration=javascript.number(float(result.duration) * 1e-9) if result.duration else None,
         size=int(result.size) if result.size else None,
         error_code=int(info.error_code) if info.error_code else None,
         error=info.error or None,
@@ -131,8 +126,8 @@ def recording_from_egress(info: egress_proto.EgressInfo, room_name: str) -> Reco
     )
 
 
-def is_recording_egress(info: egress_proto.EgressInfo) -> bool:
-    return bool(info.file_results) and not info.stream_results
+def is_recording_egress(info: Egress) -> bool:
+    return bool(info.file_results) and not info.has_stream_results
 
 
 def recording_to_json(recording: Recording) -> dict[str, Any]:
@@ -174,3 +169,31 @@ def recording_from_json(raw: dict[str, Any]) -> Recording:
         error=raw.get("error"),
         details=raw.get("details"),
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArchivedRoom:
+    """What a room's recordings keep of it (``recordings/.room_metadata``): its links and who
+    may see its recordings. Written when a recording starts, it outlives the room, and recording
+    tokens are issued from it."""
+
+    moderator_url: str
+    speaker_url: str
+    recording_enabled: bool = True
+    allow_access_to: str | None = None
+
+    @classmethod
+    def of(cls, room: Room) -> ArchivedRoom:
+        return cls(
+            moderator_url=room.moderator_url,
+            speaker_url=room.speaker_url,
+            recording_enabled=room.config.recording.enabled,
+            allow_access_to=room.config.recording.allow_access_to,
+        )
+
+    def role_for_secret(self, secret: str) -> ParticipantRole | None:
+        if secret and secret == secret_of(self.moderator_url):
+            return ParticipantRole.MODERATOR
+        if secret and secret == secret_of(self.speaker_url):
+            return ParticipantRole.SPEAKER
+        return None

@@ -82,3 +82,14 @@ class NoRecordingsOfRoomError(RecordingError):
 
     def __init__(self, room_id: str) -> None:
         super().__init__(f"None of the provided recording IDs belong to room '{room_id}'")
+
+
+class ArchivedRoomNotFoundError(MeetError):
+    error = "Room Error"
+    status_code = 404
+
+    def __init__(self, room_id: str) -> None:
+        super().__init__(
+            f"Room metadata for '{room_id}' not found. Room '{room_id}' does not exist or has no "
+            "recordings associated"
+        )

@@ -16,7 +16,7 @@ from zipstream import ZIP_STORED, ZipStream
 
 from meet.errors import InternalError, MeetError
 from meet.storage import ObjectStream
-from recordings import queries
+from recordings import selectors
 from recordings.domain import RecordingId, RecordingStatus
 from recordings.errors import (
     RangeNotSatisfiableError,
@@ -75,7 +75,7 @@ def open_recording_media(
     is clamped to the file; a start past the end is 416; a range that ends before it starts
     is ignored (the whole file is sent).
     """
-    recording = queries.get_recording(recording_id)
+    recording = selectors.get_recording(recording_id)
     if recording.status != RecordingStatus.COMPLETE:
         raise RecordingNotStoppedError(str(recording_id))
     info = _recordings.media_info(recording_id)

@@ -5,22 +5,31 @@
 * secrets ``recordings/.secrets/{roomId}/{egressId}/{uid}.json`` (cache
   ``ov_meet:recording_secrets:{id}``)
 * media ``recordings/{roomId}/{roomId}--{uid}.mp4`` (written by LiveKit Egress)
+* archived room metadata ``recordings/.room_metadata/{roomId}/room_metadata.json``
 """
 
 from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from meet import cache
-from meet.api.pagination import Page
+from django.conf import settings
+
+from meet import cache, redis_keys
+from meet.pagination import Page
 from meet.redis_connection import redis, redis_errors_as_503
 from meet.storage import ObjectInfo, ObjectStream, get_object_store, keys
-from recordings.domain import Recording, RecordingId, recording_from_json, recording_to_json
+from recordings.domain import (
+    ArchivedRoom,
+    Recording,
+    RecordingId,
+    recording_from_json,
+    recording_to_json,
+)
 
 logger = logging.getLogger(__name__)
 
-TOMBSTONE_PREFIX = "ov_meet:deleted_recording:"
 TOMBSTONE_SECONDS = 24 * 3600
 _FETCH_POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="recording-fetch")
 
@@ -41,9 +50,15 @@ def media_key(recording_id: RecordingId) -> str:
     return keys.recording_media_key(recording_id.room_id, recording_id.uid)
 
 
+def egress_filepath(room_id: str, uid: str) -> str:
+    """Where LiveKit Egress writes a new recording's media: a full bucket key (the egress does
+    not know our prefix), without the extension it adds itself."""
+    return f"{settings.STORAGE_KEY_PREFIX}/{keys.recording_media_stem(room_id, uid)}"
+
+
 class RecordingRepository:
     def get(self, recording_id: RecordingId) -> Recording | None:
-        cache_key = f"recording:{recording_id}"
+        cache_key = redis_keys.recording(recording_id)
         cached = cache.get_json(cache_key)
         if isinstance(cached, dict):
             return recording_from_json(cached)
@@ -55,13 +70,13 @@ class RecordingRepository:
 
     def save(self, recording: Recording) -> None:
         raw = recording_to_json(recording)
-        cache_key = f"recording:{recording.recording_id}"
+        cache_key = redis_keys.recording(recording.recording_id)
         cache.invalidate(cache_key)
         get_object_store().put_json(_metadata_key(recording.id), raw)
         cache.set_json(cache_key, raw)
 
     def get_secrets(self, recording_id: RecordingId) -> dict[str, str] | None:
-        cache_key = f"recording_secrets:{recording_id}"
+        cache_key = redis_keys.recording_secrets(recording_id)
         cached = cache.get_json(cache_key)
         if isinstance(cached, dict):
             return {str(k): str(v) for k, v in cached.items()}
@@ -73,7 +88,7 @@ class RecordingRepository:
 
     def save_secrets(self, recording_id: RecordingId, public: str, private: str) -> None:
         raw = {"publicAccessSecret": public, "privateAccessSecret": private}
-        cache_key = f"recording_secrets:{recording_id}"
+        cache_key = redis_keys.recording_secrets(recording_id)
         cache.invalidate(cache_key)
         get_object_store().put_json(_secrets_key(recording_id), raw)
         cache.set_json(cache_key, raw)
@@ -84,8 +99,8 @@ class RecordingRepository:
         if not recording_ids:
             return
         cache.invalidate(
-            *[f"recording:{rid}" for rid in recording_ids],
-            *[f"recording_secrets:{rid}" for rid in recording_ids],
+            *[redis_keys.recording(rid) for rid in recording_ids],
+            *[redis_keys.recording_secrets(rid) for rid in recording_ids],
         )
         self._remember_deleted(recording_ids)
         store = get_object_store()
@@ -99,13 +114,13 @@ class RecordingRepository:
         with redis_errors_as_503():
             pipe = redis().pipeline()
             for rid in recording_ids:
-                pipe.set(f"{TOMBSTONE_PREFIX}{rid}", "1", ex=TOMBSTONE_SECONDS)
+                pipe.set(redis_keys.deleted_recording(rid), "1", ex=TOMBSTONE_SECONDS)
             pipe.execute()
 
     @staticmethod
     def was_deleted(recording_id: RecordingId) -> bool:
         with redis_errors_as_503():
-            return bool(redis().exists(f"{TOMBSTONE_PREFIX}{recording_id}"))
+            return bool(redis().exists(redis_keys.deleted_recording(recording_id)))
 
     def list(self, *, room_id_prefix: str, limit: int, page_token: str | None) -> Page[Recording]:
         store = get_object_store()
@@ -134,3 +149,42 @@ class RecordingRepository:
         self, recording_id: RecordingId, byte_range: tuple[int, int] | None = None
     ) -> ObjectStream | None:
         return get_object_store().open_stream(media_key(recording_id), byte_range)
+
+
+class ArchivedRoomRepository:
+    """A room's archived metadata, kept by its recordings (not cached: read only when a
+    recording token is issued)."""
+
+    @staticmethod
+    def to_json(archived: ArchivedRoom) -> dict[str, Any]:
+        recording: dict[str, Any] = {"enabled": archived.recording_enabled}
+        if archived.allow_access_to is not None:
+            recording["allowAccessTo"] = archived.allow_access_to
+        return {
+            "moderatorUrl": archived.moderator_url,
+            "speakerUrl": archived.speaker_url,
+            "config": {"recording": recording},
+        }
+
+    @staticmethod
+    def from_json(raw: dict[str, Any]) -> ArchivedRoom:
+        recording = (raw.get("config") or {}).get("recording") or {}
+        return ArchivedRoom(
+            moderator_url=str(raw.get("moderatorUrl", "")),
+            speaker_url=str(raw.get("speakerUrl", "")),
+            recording_enabled=bool(recording.get("enabled", True)),
+            allow_access_to=recording.get("allowAccessTo"),
+        )
+
+    def get(self, room_id: str) -> ArchivedRoom | None:
+        raw = get_object_store().get_json(keys.archived_room_key(room_id))
+        return self.from_json(raw) if isinstance(raw, dict) else None
+
+    def exists(self, room_id: str) -> bool:
+        return get_object_store().exists(keys.archived_room_key(room_id))
+
+    def save(self, room_id: str, archived: ArchivedRoom) -> None:
+        get_object_store().put_json(keys.archived_room_key(room_id), self.to_json(archived))
+
+    def delete(self, room_id: str) -> None:
+        get_object_store().delete(keys.archived_room_key(room_id))

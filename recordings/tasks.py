@@ -8,7 +8,7 @@ from celery import shared_task
 from django.conf import settings
 
 from meet.locks import run_exclusively
-from recordings import collectors
+from recordings.services import collectors
 
 logger = logging.getLogger(__name__)
 

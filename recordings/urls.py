@@ -2,17 +2,18 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from meet.api.views import route
-from recordings import lifecycle_views, views
+from meet.api.routing import route
+from recordings.views import internal, public
 
 public_urlpatterns: list[URLPattern] = [
-    route("recordings", views.RecordingListView.as_view()),
-    route("recordings/download", views.RecordingDownloadView.as_view()),
-    route("recordings/<recordingId>", views.RecordingDetailView.as_view()),
-    route("recordings/<recordingId>/media", views.RecordingMediaView.as_view()),
-    route("recordings/<recordingId>/url", views.RecordingUrlView.as_view()),
+    route("recordings", public.RecordingListView.as_view()),
+    route("recordings/download", public.RecordingDownloadView.as_view()),
+    route("recordings/<recordingId>", public.RecordingDetailView.as_view()),
+    route("recordings/<recordingId>/media", public.RecordingMediaView.as_view()),
+    route("recordings/<recordingId>/url", public.RecordingUrlView.as_view()),
 ]
 internal_urlpatterns = [
-    route("recordings", lifecycle_views.RecordingStartView.as_view()),
-    route("recordings/<recordingId>/stop", lifecycle_views.RecordingStopView.as_view()),
+    route("rooms/<roomId>/recording-token", internal.RecordingTokenView.as_view()),
+    route("recordings", internal.RecordingStartView.as_view()),
+    route("recordings/<recordingId>/stop", internal.RecordingStopView.as_view()),
 ]

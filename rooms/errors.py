@@ -28,16 +28,6 @@ class InvalidRoomSecretError(RoomError):
         super().__init__(f"Secret '{secret}' is not recognized for room '{room_id}'")
 
 
-class ArchivedRoomNotFoundError(RoomError):
-    status_code = 404
-
-    def __init__(self, room_id: str) -> None:
-        super().__init__(
-            f"Room metadata for '{room_id}' not found. Room '{room_id}' does not exist or has no "
-            "recordings associated"
-        )
-
-
 class RoomDeletionConflictError(MeetError):
     """409 whose ``error`` is the snake_case deletion code (api-contract.md §4.5)."""
 

@@ -10,26 +10,17 @@ too (the reference's case mismatch made the pool miss for names with capitals).
 from __future__ import annotations
 
 import re
-import time
 
 from django.conf import settings
 
+from meet import redis_keys
+from meet.clock import now_ms
 from meet.errors import InternalError
 from meet.redis_connection import redis, redis_errors_as_503
 
-RESERVATION_PREFIX = "ov_meet:room_participants"
-POOL_PREFIX = "ov_meet:participant_pool"
 MAX_ATTEMPTS = 20
 _SUFFIXED = re.compile(r"^(.+)_(\d+)$")
 _GLOB_SPECIAL = re.compile(r"([*?\[\]\\])")
-
-
-def _reservation_key(room_id: str, name: str) -> str:
-    return f"{RESERVATION_PREFIX}:{room_id}:{name.lower()}"
-
-
-def _pool_key(room_id: str, base: str) -> str:
-    return f"{POOL_PREFIX}:{room_id}:{base.lower()}"
 
 
 def _glob(text: str) -> str:
@@ -41,21 +32,23 @@ def reserve(room_id: str, name: str) -> str:
     ttl = settings.PARTICIPANT_NAME_TTL_SECONDS
     with redis_errors_as_503():
         client = redis()
-        now = str(int(time.time() * 1000))
-        if client.set(_reservation_key(room_id, name), now, ex=ttl, nx=True):
+        now = str(now_ms())
+        if client.set(redis_keys.participant_reservation(room_id, name), now, ex=ttl, nx=True):
             return name
         lower = name.lower()
         for _attempt in range(MAX_ATTEMPTS):
-            popped = client.zpopmin(_pool_key(room_id, lower))
+            popped = client.zpopmin(redis_keys.participant_pool(room_id, lower))
             number = int(popped[0][1]) if popped else _smallest_free_number(client, room_id, lower)
             candidate = f"{lower}_{number}"
-            if client.set(_reservation_key(room_id, candidate), now, ex=ttl, nx=True):
+            if client.set(
+                redis_keys.participant_reservation(room_id, candidate), now, ex=ttl, nx=True
+            ):
                 return f"{name}_{number}"
     raise InternalError(f"reserving a unique name for '{name}' in room '{room_id}'")
 
 
 def _smallest_free_number(client: object, room_id: str, lower: str) -> int:
-    prefix = f"{RESERVATION_PREFIX}:{room_id}:{lower}_"
+    prefix = f"{redis_keys.PARTICIPANT_RESERVATION_PREFIX}:{room_id}:{lower}_"
     used = set()
     for key in client.scan_iter(match=f"{_glob(prefix)}*", count=500):  # type: ignore[attr-defined]
         suffix = (key.decode() if isinstance(key, bytes) else key)[len(prefix) :]
@@ -72,11 +65,11 @@ def release(room_id: str, name: str) -> None:
         return
     with redis_errors_as_503():
         client = redis()
-        client.delete(_reservation_key(room_id, name))
+        client.delete(redis_keys.participant_reservation(room_id, name))
         match = _SUFFIXED.match(name)
         if match:
             base, number = match.group(1), int(match.group(2))
-            pool = _pool_key(room_id, base)
+            pool = redis_keys.participant_pool(room_id, base)
             client.zadd(pool, {str(number): number})
             client.expire(pool, settings.PARTICIPANT_NAME_TTL_SECONDS)
 
@@ -84,7 +77,10 @@ def release(room_id: str, name: str) -> None:
 def release_all(room_id: str) -> None:
     with redis_errors_as_503():
         client = redis()
-        for prefix in (RESERVATION_PREFIX, POOL_PREFIX):
+        for prefix in (
+            redis_keys.PARTICIPANT_RESERVATION_PREFIX,
+            redis_keys.PARTICIPANT_POOL_PREFIX,
+        ):
             keys = list(client.scan_iter(match=f"{prefix}:{_glob(room_id)}:*", count=500))
             if keys:
                 client.delete(*keys)

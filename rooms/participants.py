@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from typing import Any
 
 from django.conf import settings
 
-from accounts.authentication import valid_participant_metadata
-from accounts.tokens import decode_unverified, issue_token, parse_metadata
+from accounts.tokens import (
+    decode_unverified,
+    issue_token,
+    parse_metadata,
+    valid_participant_metadata,
+)
 from meet import livekit
+from meet.clock import now_ms
 from rooms import participant_names
-from rooms.domain import ParticipantRole, RecordingAccess, Room, RoomStatus
+from rooms.domain import ParticipantRole, Room, RoomStatus
 from rooms.errors import (
-    InvalidRoomSecretError,
     NoParticipantIdentityError,
     ParticipantNotFoundError,
     RoomClosedError,
 )
 from rooms.repository import config_to_json
-from rooms.services import get_archived_room, get_room, role_for_secret
+from rooms.services import get_room, role_for_secret
 
 logger = logging.getLogger(__name__)
 
@@ -189,62 +192,6 @@ def refresh_participant_token(
     )
 
 
-# --- Recording tokens (§5.3a, §2.10) ----------------------------------------------------------
-
-
-UNDEFINED = object()  # a body without ``secret`` (JavaScript ``undefined``)
-
-
-def js_string(value: Any) -> str:
-    """``${value}`` in JavaScript, for a value parsed from a JSON body."""
-    if value is UNDEFINED:
-        return "undefined"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, list):
-        return ",".join("" if item is None else js_string(item) for item in value)
-    if isinstance(value, dict):
-        return "[object Object]"
-    return str(value)
-
-
-def recording_token_role(room_id: str, secret: Any) -> tuple[str, dict[str, bool]]:
-    """Role and recording permissions from the *archived* room metadata of ``room_id``."""
-    from meet.errors import InsufficientPermissionsError
-
-    archived = get_archived_room(room_id)
-    access = ((archived.get("config") or {}).get("recording") or {}).get("allowAccessTo")
-    if access in (None, RecordingAccess.ADMIN):
-        raise InsufficientPermissionsError()
-    snapshot = Room(
-        room_id=room_id,
-        room_name="",
-        creation_date=0,
-        moderator_url=str(archived.get("moderatorUrl", "")),
-        speaker_url=str(archived.get("speakerUrl", "")),
-    )
-    role = snapshot.role_for_secret(secret) if isinstance(secret, str) else None
-    if role is None:
-        # The reference's message names room 'undefined' here (archived metadata has no id).
-        raise InvalidRoomSecretError(js_string(secret), "undefined")
-    if role == ParticipantRole.MODERATOR:
-        return role, {"canRetrieveRecordings": True, "canDeleteRecordings": True}
-    can_retrieve = access == RecordingAccess.ADMIN_MODERATOR_SPEAKER
-    return role, {"canRetrieveRecordings": can_retrieve, "canDeleteRecordings": False}
-
-
-def generate_recording_token(room_id: str, role: str, permissions: dict[str, bool]) -> str:
-    return issue_token(
-        ttl_seconds=settings.RECORDING_TOKEN_TTL_SECONDS,
-        metadata={"role": role, "recordingPermissions": permissions},
-        video={"room": room_id},
-    )
-
-
 # --- Moderator actions (§5.4) -----------------------------------------------------------------
 
 
@@ -277,7 +224,7 @@ def change_participant_role(room_id: str, identity: str, new_role: str) -> None:
     livekit.update_participant_metadata(
         room_id, identity, json.dumps(updated, separators=(",", ":"))
     )
-    timestamp = int(time.time() * 1000)
+    timestamp = now_ms()
     payload = {
         "roomId": room_id,
         "participantIdentity": identity,

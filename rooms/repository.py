@@ -12,8 +12,8 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from meet import cache
-from meet.api.pagination import Page
+from meet import cache, redis_keys
+from meet.pagination import Page
 from meet.redis_connection import RedisError, redis
 from meet.storage import get_object_store, keys
 from rooms.domain import AutoDeletionPolicy, RecordingConfig, Room, RoomConfig, path_of
@@ -24,7 +24,7 @@ _FETCH_POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="room-fetch"
 
 
 def _cache_key(room_id: str) -> str:
-    return f"room:{room_id}"
+    return redis_keys.room(room_id)
 
 
 def config_to_json(config: RoomConfig) -> dict[str, Any]:
@@ -139,9 +139,7 @@ class RoomRepository:
         if not room_ids:
             return []
         try:
-            values = redis().mget(
-                [f"{cache.KEY_PREFIX}{_cache_key(room_id)}" for room_id in room_ids]
-            )
+            values = redis().mget([redis_keys.cached(_cache_key(room_id)) for room_id in room_ids])
         except RedisError as error:
             logger.warning("Redis unavailable for the room listing, reading storage: %s", error)
             return [None] * len(room_ids)

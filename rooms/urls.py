@@ -1,27 +1,23 @@
 from __future__ import annotations
 
-from meet.api.views import route
-from rooms import meeting_views, views
+from meet.api.routing import route
+from rooms.views import internal, public
 
 public_urlpatterns = [
-    route("rooms", views.RoomListView.as_view()),
-    route("rooms/<roomId>", views.RoomDetailView.as_view()),
-    route("rooms/<roomId>/config", views.RoomConfigView.as_view()),
-    route("rooms/<roomId>/status", views.RoomStatusView.as_view()),
+    route("rooms/<roomId>/status", public.RoomStatusView.as_view()),
 ]
 internal_urlpatterns = [
-    route("rooms/<roomId>/recording-token", meeting_views.RecordingTokenView.as_view()),
-    route("rooms/<roomId>/roles", meeting_views.RoomRolesView.as_view()),
-    route("rooms/<roomId>/roles/<secret>", meeting_views.RoomRoleView.as_view()),
-    route("participants/token", meeting_views.ParticipantTokenView.as_view()),
-    route("participants/token/refresh", meeting_views.ParticipantTokenRefreshView.as_view()),
-    route("meetings/<roomId>", meeting_views.MeetingView.as_view()),
+    route("rooms/<roomId>/roles", internal.RoomRolesView.as_view()),
+    route("rooms/<roomId>/roles/<secret>", internal.RoomRoleView.as_view()),
+    route("participants/token", internal.ParticipantTokenView.as_view()),
+    route("participants/token/refresh", internal.ParticipantTokenRefreshView.as_view()),
+    route("meetings/<roomId>", internal.MeetingView.as_view()),
     route(
         "meetings/<roomId>/participants/<participantIdentity>",
-        meeting_views.MeetingParticipantView.as_view(),
+        internal.MeetingParticipantView.as_view(),
     ),
     route(
         "meetings/<roomId>/participants/<participantIdentity>/role",
-        meeting_views.MeetingParticipantRoleView.as_view(),
+        internal.MeetingParticipantRoleView.as_view(),
     ),
 ]

@@ -6,13 +6,14 @@ import json
 import logging
 from typing import Any
 
+from meet import redis_keys
 from meet.redis_connection import RedisError, redis
 from webhooks.domain import Delivery
 
 logger = logging.getLogger(__name__)
 
-INDEX_KEY = "ov_meet:webhook_deliveries"
-RECORDS_KEY = "ov_meet:webhook_delivery_records"
+INDEX_KEY = redis_keys.WEBHOOK_DELIVERIES
+RECORDS_KEY = redis_keys.WEBHOOK_DELIVERY_RECORDS
 KEEP = 100
 
 

@@ -15,7 +15,6 @@ import json
 import logging
 import socket
 import ssl
-import time
 import uuid
 from typing import Any
 
@@ -23,6 +22,7 @@ import requests
 from django.conf import settings
 
 from accounts import services as accounts_services
+from meet.clock import now_ms
 from webhooks.domain import AttemptResult, Delivery, DeliveryStatus, WebhookEvent
 from webhooks.errors import InvalidWebhookUrlError, NoApiKeyForWebhooksError
 from webhooks.repository import DeliveryRepository
@@ -30,10 +30,6 @@ from webhooks.repository import DeliveryRepository
 logger = logging.getLogger(__name__)
 
 _deliveries = DeliveryRepository()
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def webhook_body(event: str, data: dict[str, Any], creation_date: int) -> str:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from meet.api.views import re_route, route
+from meet.api.routing import re_route, route
 from webhooks import views
 
 root_urlpatterns = [

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from accounts.serializers import WebhookTestSerializer
 from meet.api.views import MeetAPIView
 from webhooks import dispatch, services
-from webhooks.livekit_events import InvalidLiveKitWebhookError
+from webhooks.livekit_receiver import InvalidLiveKitWebhookError
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 def livekit_webhook(request: HttpRequest) -> HttpResponse:
     """Always 200 with an empty body, as the reference answers LiveKit."""
     if request.method != "POST":
-        from meet.api.views import not_found
+        from meet.views import not_found
 
         return not_found(request)
     body = None

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services as accounts_services
 from accounts.errors import InvalidCredentialsError, InvalidCurrentPasswordError
-from console.forms import ChangePasswordForm, LoginForm
+from console.forms.account import ChangePasswordForm, LoginForm
 from console.views.base import (
     SESSION_AUTH,
     console_view,

@@ -11,7 +11,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import services as accounts_services
-from console.forms import THEME_COLOURS, AppearanceForm, SecurityForm, WebhooksForm, WebhookTestForm
+from console.forms.configuration import (
+    THEME_COLOURS,
+    AppearanceForm,
+    SecurityForm,
+    WebhooksForm,
+    WebhookTestForm,
+)
 from console.views.base import console_view
 from meet.errors import MeetError
 from webhooks import services as webhook_services

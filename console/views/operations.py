@@ -15,10 +15,10 @@ from django.views.static import serve
 from console.selectors import maintenance_snapshot, overview_counts
 from console.views.base import console_view
 from meet import frontend
-from meet.api.views import not_found
 from meet.health import check_services
-from recordings import collectors
-from rooms import services as room_services
+from meet.views import not_found
+from meetings import services as meeting_services
+from recordings.services import collectors
 
 STATIC_ROOT = Path(__file__).resolve().parent.parent / "static"
 
@@ -34,7 +34,7 @@ COLLECTORS: dict[str, tuple[str, Callable[[], str]]] = {
     ),
     "expired-rooms": (
         "Expired rooms",
-        lambda: room_services.delete_expired_rooms().line(dry_run=False),
+        lambda: meeting_services.delete_expired_rooms().line(dry_run=False),
     ),
 }
 

@@ -16,14 +16,16 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from console.forms import RecordingIdsForm
+from console.forms.recordings import RecordingIdsForm
 from console.selectors import recordings_page
 from console.views.base import back, console_view, error_response, flash_form_errors, wants_json
 from meet.http import base_url_for
-from recordings import media, queries
+from recordings import media
+from recordings import selectors as recording_selectors
 from recordings.domain import RecordingId, RecordingStatus, parse_recording_id
 from recordings.errors import RecordingNotFoundError
-from recordings.serializers import RANGE_PATTERN, parse_range
+from recordings.serializers.public import RANGE_PATTERN, parse_range
+from recordings.services import deletion
 from rooms.domain import sanitize_room_id
 
 PAGE_SIZE = 20
@@ -67,7 +69,7 @@ def recording_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @console_view
 def recording_detail(request: HttpRequest, recording_id: str) -> HttpResponse:
-    recording = queries.get_recording(_recording_id(recording_id))
+    recording = recording_selectors.get_recording(_recording_id(recording_id))
     return render(
         request,
         "console/recordings/detail.html",
@@ -119,7 +121,7 @@ def recording_download(request: HttpRequest) -> HttpResponse:
 def recording_share(request: HttpRequest, recording_id: str) -> HttpResponse:
     """A share link: public (anyone with it) or private (viewers must sign in)."""
     private = request.POST.get("access") == "private"
-    url = queries.recording_url(
+    url = recording_selectors.recording_url(
         recording_id=_recording_id(recording_id), private=private, base_url=base_url_for(request)
     )
     if wants_json(request):
@@ -132,7 +134,7 @@ def recording_share(request: HttpRequest, recording_id: str) -> HttpResponse:
 @console_view
 def recording_delete(request: HttpRequest, recording_id: str) -> HttpResponse:
     parsed = _recording_id(recording_id)
-    queries.delete_recording(parsed)
+    deletion.delete_recording(parsed)
     messages.success(request, f"Recording {parsed} deleted.")
     return HttpResponseRedirect(f"{reverse('console:recording_list')}?room={parsed.room_id}")
 
@@ -147,7 +149,7 @@ def recording_bulk_delete(request: HttpRequest) -> HttpResponse:
             return JsonResponse({"message": "Invalid request", "errors": form.errors}, status=422)
         flash_form_errors(request, form)
         return back(request, reverse("console:recording_list"))
-    result = queries.delete_recordings(recording_ids=form.validated["recording_ids"])
+    result = deletion.delete_recordings(recording_ids=form.validated["recording_ids"])
     failed = [{"recordingId": key, "message": message} for key, message in result.failed]
     if wants_json(request):
         return JsonResponse({"deleted": result.deleted, "failed": failed})

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.exceptions import ValidationError
 
-from console.forms import (
+from console.forms.rooms import (
     RoomBulkDeleteForm,
     RoomConfigForm,
     RoomCreateForm,
@@ -20,11 +20,12 @@ from console.forms import (
 )
 from console.views.base import back, console_view, flash_form_errors, wants_json
 from meet.http import base_url_for
-from recordings import queries as recording_queries
+from meetings import services as meeting_services
+from recordings import selectors as recording_selectors
 from rooms import services as room_services
 from rooms.domain import Room, sanitize_room_id
 from rooms.errors import RoomDeletionConflictError
-from rooms.serializers import room_body, validated_room_id
+from rooms.serializers.public import room_body, validated_room_id
 
 PAGE_SIZE = 20
 
@@ -78,7 +79,7 @@ def room_create(request: HttpRequest) -> HttpResponse:
 
 def _render_detail(request: HttpRequest, room: Room, **forms: Any) -> HttpResponse:
     urls = room_body(room, base_url_for(request), fields=["moderatorUrl", "speakerUrl"])
-    recordings = recording_queries.list_recordings(
+    recordings = recording_selectors.list_recordings(
         room_id_prefix="", limit=1, page_token=None, only_room=room.room_id
     )
     context = {
@@ -110,7 +111,7 @@ def room_config(request: HttpRequest, room_id: str) -> HttpResponse:
     form = RoomConfigForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, room, config_form=form)
-    room_services.update_room_config(room_id=room.room_id, config=form.config())
+    meeting_services.update_room_config(room_id=room.room_id, config=form.config())
     messages.success(request, "Room configuration saved.")
     return HttpResponseRedirect(_detail_url(room.room_id))
 
@@ -140,7 +141,7 @@ def room_delete(request: HttpRequest, room_id: str) -> HttpResponse:
     if not form.is_valid():
         return _render_detail(request, room, delete_form=form)
     try:
-        outcome = room_services.delete_room(
+        outcome = meeting_services.delete_room(
             room_id=room.room_id,
             with_meeting=form.validated["with_meeting"],
             with_recordings=form.validated["with_recordings"],
@@ -166,7 +167,7 @@ def room_bulk_delete(request: HttpRequest) -> HttpResponse:
             return JsonResponse({"message": "Invalid request", "errors": form.errors}, status=422)
         flash_form_errors(request, form)
         return back(request, reverse("console:room_list"))
-    result = room_services.delete_rooms(
+    result = meeting_services.delete_rooms(
         room_ids=form.validated["room_ids"],
         with_meeting=form.validated["with_meeting"],
         with_recordings=form.validated["with_recordings"],

@@ -11,6 +11,8 @@ from email.utils import formatdate
 from http.cookies import Morsel
 from typing import Any
 
+from rest_framework.response import Response
+
 
 class _RawMorsel(Morsel):  # type: ignore[type-arg]
     def __init__(self, name: str, value: str, header_value: str) -> None:
@@ -39,3 +41,11 @@ def clear_cookie(response: Any, name: str, *, path: str) -> None:
     response.cookies[name] = _RawMorsel(
         name, "", f"{name}=; Path={path}; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
     )
+
+
+def token_response(token: str, *, cookie: str, max_age: int | None, in_cookie: bool) -> Response:
+    """``{"token": ...}``, also set as the ``cookie`` when tokens travel in cookies."""
+    response = Response({"token": token})
+    if in_cookie:
+        set_token_cookie(response, cookie, token, path="/", max_age=max_age)
+    return response

@@ -188,10 +188,10 @@ class CoercedNumberField(ZodField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> Any:
-        from meet.api.query import js_number
+        from meet.javascript import parse_number
 
         if isinstance(data, str):
-            number = js_number(data)
+            number = parse_number(data)
         elif isinstance(data, int | float):  # bool is an int: Number(true) is 1
             number = float(data)
         else:

@@ -1,4 +1,4 @@
-"""Cross-cutting HTTP behaviour of the reference: CORS, the body limit, the base URL."""
+"""Cross-cutting HTTP behaviour of the reference: CORS and the body limit."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from meet.api.exception_handler import payload_too_large
-from meet.http import forget_request, remember_request
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -76,18 +75,3 @@ class BodyLimitMiddleware:
             if length > settings.REQUEST_BODY_LIMIT:
                 return payload_too_large()
         return self.get_response(request)
-
-
-class BaseUrlMiddleware:
-    """Remember ``{protocol}://{Host}`` of the request for the URLs built while serving it."""
-
-    def __init__(self, get_response: Handler) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path.startswith("/livekit/webhook"):
-            remember_request(request)
-        try:
-            return self.get_response(request)
-        finally:
-            forget_request()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
@@ -33,24 +32,3 @@ def query_params(request: Any) -> dict[str, Any]:
             continue
         result[key] = values[0] if len(values) == 1 else list(values)
     return result
-
-
-def js_number(value: str) -> float:
-    """``Number(value)`` for a string: trimmed; empty → 0; hex/octal/binary prefixes; else NaN."""
-    text = value.strip()
-    if text == "":
-        return 0.0
-    lowered = text.lower()
-    for prefix, base in (("0x", 16), ("0o", 8), ("0b", 2)):
-        if lowered.startswith(prefix):
-            try:
-                return float(int(text[2:], base))
-            except ValueError:
-                return math.nan
-    if lowered in ("infinity", "+infinity"):
-        return math.inf
-    if lowered == "-infinity":
-        return -math.inf
-    if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?", lowered):
-        return math.nan
-    return float(text)

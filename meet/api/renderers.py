@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 
-from meet.storage.base import js_numbers
+from meet import javascript
 
 
 class MeetJSONRenderer(JSONRenderer):
@@ -18,7 +18,7 @@ class MeetJSONRenderer(JSONRenderer):
     ) -> bytes:
         # ``JSON.stringify(5.0)`` is ``5``: whole floats (e.g. an echoed ``autoDeletionDate``
         # sent as ``1.7e12``) leave without ``.0``, as stored documents do.
-        return super().render(js_numbers(data), accepted_media_type, renderer_context)
+        return super().render(javascript.numbers(data), accepted_media_type, renderer_context)
 
 
 class AlwaysJSONNegotiation(BaseContentNegotiation):

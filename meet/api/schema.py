@@ -68,3 +68,11 @@ class MeetAutoSchema(AutoSchema):
 
     def get_operation_id(self) -> str:
         return f"{self.method.lower()}_{type(self.view).__name__.removesuffix('View')}"
+
+
+def schema_paths_hook(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular post-processing: routes accept an optional trailing slash; show none."""
+    result["paths"] = {
+        (path.rstrip("/") or "/"): item for path, item in result.get("paths", {}).items()
+    }
+    return result

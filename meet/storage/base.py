@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from meet import javascript
 from meet.storage.errors import StorageKeyError
 
 DEFAULT_CHUNK_SIZE = 64 * 1024
@@ -91,22 +92,11 @@ def apply_prefix(prefix: str, key: str) -> str:
     return f"{prefix}/{key}"
 
 
-def js_numbers(data: Any) -> Any:
-    """Whole floats as ints, since ``JSON.stringify(5.0)`` is ``5`` (Python writes ``5.0``)."""
-    if isinstance(data, float) and data.is_integer() and abs(data) < 1e21:
-        return int(data)
-    if isinstance(data, dict):
-        return {key: js_numbers(value) for key, value in data.items()}
-    if isinstance(data, list | tuple):
-        return [js_numbers(value) for value in data]
-    return data
-
-
 def dump_json(data: Any) -> bytes:
     """Compact JSON as ``JSON.stringify`` writes it (no spaces, non-ASCII kept, whole numbers
     without ``.0``)."""
     return json.dumps(
-        js_numbers(data), separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        javascript.numbers(data), separators=(",", ":"), ensure_ascii=False, allow_nan=False
     ).encode()
 
 

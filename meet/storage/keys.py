@@ -41,5 +41,10 @@ def archived_room_key(room_id: str) -> str:
     return f"{ARCHIVED_ROOM_PREFIX}/{room_id}/room_metadata.json"
 
 
+def recording_media_stem(room_id: str, uid: str) -> str:
+    """The media key without its extension: the egress is given this and adds ``.mp4``."""
+    return f"recordings/{room_id}/{room_id}--{uid}"
+
+
 def recording_media_key(room_id: str, uid: str) -> str:
-    return f"recordings/{room_id}/{room_id}--{uid}.mp4"
+    return f"{recording_media_stem(room_id, uid)}.mp4"

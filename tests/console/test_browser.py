@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 
 from accounts import services as accounts_services
 from meet.storage import get_object_store
-from recordings import queries
+from recordings import selectors as queries
 from recordings.domain import parse_recording_id
 from rooms import services as room_services
 from rooms.errors import RoomNotFoundError

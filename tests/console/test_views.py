@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 
 from accounts import services as accounts_services
 from meet import locks
-from recordings import queries
+from recordings import selectors as queries
 from recordings.domain import parse_recording_id
 from rooms import services as room_services
 from rooms.domain import AutoDeletionPolicy, RoomStatus
@@ -588,7 +588,7 @@ def test_maintenance_shows_locks_and_runs_the_collectors(
     console: Client, settings: Any, livekit_sim: Any
 ) -> None:
     settings.RECORDING_LOCK_GRACE_SECONDS = 0
-    locks.acquire("recording_active_Lonely-1", 3600)
+    locks.acquire("recording_active_Lonely-1", ttl_seconds=3600)
     expired = new_room("Old", auto_deletion_date=int(time.time() * 1000) - 1000)
     time.sleep(0.01)
     page = console.get("/console/maintenance/")

@@ -12,7 +12,7 @@ import pytest
 import redis as redis_py
 from django.conf import settings
 
-from meet import events
+from meet import pubsub as events
 
 
 @pytest.fixture

@@ -137,7 +137,7 @@ def redis_down(monkeypatch: pytest.MonkeyPatch) -> None:
     dead = redis_library.Redis(
         host="127.0.0.1", port=9, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0)
     )
-    for module in ("meet.cache", "meet.locks", "meet.ratelimit", "meet.events"):
+    for module in ("meet.cache", "meet.locks", "meet.ratelimit", "meet.pubsub"):
         monkeypatch.setattr(f"{module}.redis", lambda: dead)
 
 

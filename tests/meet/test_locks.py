@@ -30,28 +30,57 @@ def redis_down(settings: Any) -> None:
     }
 
 
+def not_acquired(resource: str, **kwargs: Any) -> bool:
+    with pytest.raises(locks.LockNotAcquiredError) as raised:
+        locks.acquire(resource, ttl_seconds=10, **kwargs)
+    return raised.value.resource == resource
+
+
 def test_a_lock_is_held_until_released() -> None:
-    held = locks.acquire("room_x", 10)
+    held = locks.acquire("room_x", ttl_seconds=10)
 
     assert held is not None
-    assert locks.acquire("room_x", 10) is None
-    assert locks.acquire("room_y", 10) is not None
+    assert not_acquired("room_x")
+    assert locks.acquire("room_y", ttl_seconds=10) is not None
     assert locks.release(held) is True
-    assert locks.acquire("room_x", 10) is not None
+    assert locks.acquire("room_x", ttl_seconds=10) is not None
+
+
+def test_a_lock_that_cannot_be_had_is_a_503_not_a_silent_pass() -> None:
+    locks.acquire("room_x", ttl_seconds=10)
+
+    with pytest.raises(locks.LockNotAcquiredError) as raised:
+        locks.acquire("room_x", ttl_seconds=10)
+
+    assert raised.value.status_code == 503
+    assert raised.value.body() == {
+        "error": "Lock Error",
+        "message": "Resource 'room_x' is locked by another operation",
+    }
+
+
+def test_a_read_modify_write_never_runs_without_its_lock() -> None:
+    locks.acquire("room_x", ttl_seconds=10)
+    ran: list[str] = []
+
+    with pytest.raises(locks.LockNotAcquiredError), locks.held("room_x", ttl_seconds=10):
+        ran.append("body")
+
+    assert ran == []
 
 
 def test_the_lock_key_holds_the_owner_token() -> None:
-    held = locks.acquire("room_x", 10)
+    held = locks.acquire("room_x", ttl_seconds=10)
 
     assert redis().get("ov_meet_lock:room_x") == held.token.encode()
     assert len(held.token) == 32
-    assert locks.acquire("room_z", 10).token != held.token
+    assert locks.acquire("room_z", ttl_seconds=10).token != held.token
 
 
 def test_the_registry_entry_describes_the_lock_as_the_reference_does() -> None:
     before = now_ms()
 
-    held = locks.acquire("recording_active_room1", 60)
+    held = locks.acquire("recording_active_room1", ttl_seconds=60)
 
     raw = redis().get("ov_meet_lock_registry:ov_meet_lock:recording_active_room1")
     registry = json.loads(raw)
@@ -63,7 +92,7 @@ def test_the_registry_entry_describes_the_lock_as_the_reference_does() -> None:
 
 
 def test_the_lock_expires_in_milliseconds_and_its_registry_in_seconds() -> None:
-    locks.acquire("recording_active_room1", 21_600)
+    locks.acquire("recording_active_room1", ttl_seconds=21_600)
 
     lock_pttl = redis().pttl("ov_meet_lock:recording_active_room1")
     registry_ttl = redis().ttl("ov_meet_lock_registry:ov_meet_lock:recording_active_room1")
@@ -74,27 +103,27 @@ def test_the_lock_expires_in_milliseconds_and_its_registry_in_seconds() -> None:
 
 
 def test_an_expired_lock_can_be_taken_again() -> None:
-    locks.acquire("short", 0.05)
+    locks.acquire("short", ttl_seconds=0.05)
     time.sleep(0.1)
 
-    assert locks.acquire("short", 10) is not None
+    assert locks.acquire("short", ttl_seconds=10) is not None
 
 
 def test_releasing_a_stale_lock_never_frees_the_new_holder() -> None:
-    stale = locks.acquire("room_x", 0.05)
+    stale = locks.acquire("room_x", ttl_seconds=0.05)
     time.sleep(0.1)
-    current = locks.acquire("room_x", 10)
+    current = locks.acquire("room_x", ttl_seconds=10)
 
     assert locks.release(stale) is False
 
     assert redis().get("ov_meet_lock:room_x") == current.token.encode()
     registry = json.loads(redis().get("ov_meet_lock_registry:ov_meet_lock:room_x"))
     assert registry["value"] == current.token
-    assert locks.acquire("room_x", 10) is None
+    assert not_acquired("room_x")
 
 
 def test_releasing_removes_the_lock_and_its_registry_entry() -> None:
-    held = locks.acquire("room_x", 10)
+    held = locks.acquire("room_x", ttl_seconds=10)
 
     locks.release(held)
 
@@ -104,7 +133,7 @@ def test_releasing_removes_the_lock_and_its_registry_entry() -> None:
 
 
 def test_lock_info_reads_the_registry() -> None:
-    held = locks.acquire("room_x", 10)
+    held = locks.acquire("room_x", ttl_seconds=10)
 
     info = locks.lock_info("room_x")
 
@@ -117,9 +146,9 @@ def test_lock_info_reads_the_registry() -> None:
 
 
 def test_locks_with_prefix_finds_every_lock_of_the_prefix_and_nothing_else() -> None:
-    first = locks.acquire("recording_active_room1", 10)
-    second = locks.acquire("recording_active_room2", 10)
-    locks.acquire("scheduled_task_roomGarbageCollector", 10)
+    first = locks.acquire("recording_active_room1", ttl_seconds=10)
+    second = locks.acquire("recording_active_room2", ttl_seconds=10)
+    locks.acquire("scheduled_task_roomGarbageCollector", ttl_seconds=10)
 
     found = locks.locks_with_prefix("recording_active_")
 
@@ -131,13 +160,13 @@ def test_locks_with_prefix_finds_every_lock_of_the_prefix_and_nothing_else() -> 
 
 
 def test_release_resource_frees_whoever_holds_the_lock() -> None:
-    locks.acquire("recording_active_room1", 10)
+    locks.acquire("recording_active_room1", ttl_seconds=10)
 
     assert locks.release_resource("recording_active_room1") is True
 
     assert redis().exists("ov_meet_lock:recording_active_room1") == 0
     assert redis().exists("ov_meet_lock_registry:ov_meet_lock:recording_active_room1") == 0
-    assert locks.acquire("recording_active_room1", 10) is not None
+    assert locks.acquire("recording_active_room1", ttl_seconds=10) is not None
 
 
 def test_release_resource_removes_a_lock_that_has_no_registry_entry() -> None:
@@ -148,47 +177,48 @@ def test_release_resource_removes_a_lock_that_has_no_registry_entry() -> None:
 
 
 def test_the_lock_context_manager_releases_on_exit_even_after_an_error() -> None:
-    seen: list[locks.Lock | None] = []
+    seen: list[locks.Lock | bool] = []
 
     def update_room() -> None:
-        with locks.lock("room_x", ttl_seconds=10) as held:
-            seen.extend([held, locks.acquire("room_x", 10)])
+        with locks.held("room_x", ttl_seconds=10) as held:
+            seen.extend([held, not_acquired("room_x")])
             raise RuntimeError
 
     with pytest.raises(RuntimeError):
         update_room()
 
-    assert seen[0] is not None
-    assert seen[1] is None
-    assert locks.acquire("room_x", 10) is not None
+    assert isinstance(seen[0], locks.Lock)
+    assert seen[1] is True
+    assert locks.acquire("room_x", ttl_seconds=10) is not None
 
 
-def test_the_lock_context_manager_yields_none_when_the_lock_is_held() -> None:
-    locks.acquire("room_x", 10)
+def test_the_lock_context_manager_leaves_a_lock_it_could_not_take() -> None:
+    holder = locks.acquire("room_x", ttl_seconds=10)
 
-    with locks.lock("room_x", ttl_seconds=10) as held:
-        assert held is None
+    assert not_acquired("room_x")
+    with pytest.raises(locks.LockNotAcquiredError), locks.held("room_x", ttl_seconds=10):
+        pass
 
-    assert redis().exists("ov_meet_lock:room_x") == 1
+    assert redis().get("ov_meet_lock:room_x") == holder.token.encode()
 
 
-def test_a_blocking_acquire_gets_the_lock_once_the_holder_releases_it() -> None:
-    holder = locks.acquire("room_x", 10)
+def test_a_waiting_acquire_gets_the_lock_once_the_holder_releases_it() -> None:
+    holder = locks.acquire("room_x", ttl_seconds=10)
     threading.Timer(0.2, locks.release, args=(holder,)).start()
 
     started = time.monotonic()
-    waited = locks.acquire_blocking("room_x", 10, wait_seconds=5)
+    waited = locks.acquire("room_x", ttl_seconds=10, wait_seconds=5)
 
     assert waited is not None
     assert 0.15 <= time.monotonic() - started < 3
 
 
-def test_a_blocking_acquire_gives_up_after_its_wait() -> None:
-    locks.acquire("room_x", 10)
+def test_a_waiting_acquire_gives_up_after_its_wait() -> None:
+    locks.acquire("room_x", ttl_seconds=10)
 
     started = time.monotonic()
 
-    assert locks.acquire_blocking("room_x", 10, wait_seconds=0.3) is None
+    assert not_acquired("room_x", wait_seconds=0.3)
     assert 0.3 <= time.monotonic() - started < 2
 
 
@@ -234,7 +264,7 @@ def test_a_scheduled_job_lock_lasts_at_least_the_minimum() -> None:
 
 def test_acquiring_when_redis_is_down_is_a_503(redis_down: None) -> None:
     with pytest.raises(RedisUnavailableError) as raised:
-        locks.acquire("room_x", 10)
+        locks.acquire("room_x", ttl_seconds=10)
 
     assert raised.value.status_code == 503
     assert raised.value.message.startswith("Redis is not available")

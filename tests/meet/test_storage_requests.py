@@ -16,17 +16,13 @@ from tests.rooms.helpers import create_room, participant_client, participant_tok
 def counting(monkeypatch: pytest.MonkeyPatch) -> CountingStore:
     import accounts.repository
     import recordings.repository
-    import rooms.recordings_port
     import rooms.repository
-    import rooms.services
 
     wrapped = CountingStore(get_object_store())
     for module in (
         accounts.repository,
         rooms.repository,
-        rooms.services,
         recordings.repository,
-        rooms.recordings_port,
     ):
         monkeypatch.setattr(module, "get_object_store", lambda: wrapped)
     return wrapped

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from accounts.domain import API_USER, Principal
 from accounts.tokens import issue_token
 from meet.errors import InsufficientPermissionsError
-from recordings import access
+from recordings import permissions as access
 from tests.recordings.helpers import (
     FORBIDDEN,
     OTHER_ROOM_ID,

@@ -211,7 +211,7 @@ def test_orphaned_lock_collector(key_client: APIClient, livekit_sim: Any, settin
     from meet import locks
 
     settings.RECORDING_LOCK_GRACE_SECONDS = 0
-    locks.acquire("recording_active_gone-room", 3600)
+    locks.acquire("recording_active_gone-room", ttl_seconds=3600)
     out = StringIO()
     call_command("collect_recording_locks", "--dry-run", stdout=out)
     assert (

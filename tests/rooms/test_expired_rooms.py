@@ -8,7 +8,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from meet.redis_connection import redis
-from rooms import tasks
+from meetings import tasks
 from tests.rooms.helpers import create_room
 from tests.rooms.test_api_room_deletion import with_meeting, with_recording
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from recordings.collectors import cleanup_stale_recordings
+from recordings.services.collectors import cleanup_stale_recordings
 
 
 class Command(BaseCommand):

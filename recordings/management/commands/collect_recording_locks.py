@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from recordings.collectors import collect_orphaned_locks
+from recordings.services.collectors import collect_orphaned_locks
 
 
 class Command(BaseCommand):

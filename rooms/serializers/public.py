@@ -29,7 +29,7 @@ from rooms.domain import (
     sanitize_room_id,
     sanitize_room_name,
 )
-from rooms.repository import RoomRepository
+from rooms.repository import RoomRepository, config_to_json
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 10
@@ -260,3 +260,7 @@ def room_body(
     if hide_moderator_url:
         body.pop("moderatorUrl", None)
     return body
+
+
+def config_body(config: RoomConfig) -> dict[str, Any]:
+    return config_to_json(config)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from rooms.services import delete_expired_rooms
+from meetings.services import delete_expired_rooms
 
 
 class Command(BaseCommand):

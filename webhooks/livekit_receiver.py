@@ -16,9 +16,9 @@ from typing import Any
 
 from django.conf import settings
 from livekit.api import TokenVerifier, WebhookReceiver
-from livekit.protocol.webhook import WebhookEvent
 
 from meet import livekit, locks
+from meet.livekit_types import WebhookEvent, webhook_event_from_proto
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ class InvalidLiveKitWebhookError(Exception):
 
 
 def verify(body: str | None, authorization: str) -> WebhookEvent:
+    """The verified event, as our dataclass (the protobuf goes no further than here)."""
     if body is None:
         raise InvalidLiveKitWebhookError("body is not application/webhook+json")
     if not authorization:
@@ -43,9 +44,10 @@ def verify(body: str | None, authorization: str) -> WebhookEvent:
         )
     )
     try:
-        return receiver.receive(body, authorization)
+        message = receiver.receive(body, authorization)
     except Exception as error:  # the SDK raises bare Exceptions for hash mismatches
         raise InvalidLiveKitWebhookError(str(error)) from error
+    return webhook_event_from_proto(message)
 
 
 def _created_by_us(metadata: str) -> bool | None:
@@ -63,14 +65,14 @@ def _created_by_us(metadata: str) -> bool | None:
 
 def belongs_to_meet(event: WebhookEvent, room_exists: Callable[[str], bool]) -> bool:
     """The reference's ownership rule (behavior.md §5.3)."""
-    if event.HasField("room"):
+    if event.room is not None:
         name, metadata = event.room.name, event.room.metadata
         if metadata:
             return bool(_created_by_us(metadata)) and room_exists(name)
-    elif event.HasField("egress_info") and event.egress_info.room_name:
+    elif event.egress_info is not None and event.egress_info.room_name:
         name = event.egress_info.room_name
-    elif event.HasField("ingress_info") and event.ingress_info.room_name:
-        name = event.ingress_info.room_name
+    elif event.ingress_room_name:
+        name = event.ingress_room_name
     else:
         return False
     try:
@@ -96,7 +98,9 @@ def receive(
     handler = handlers.get(event.event)
     if handler is None:
         return "ignored"
-    if locks.acquire(f"webhook_{event.event}_{event.id}", DEDUPE_LOCK_SECONDS) is None:
+    try:
+        locks.acquire(f"webhook_{event.event}_{event.id}", ttl_seconds=DEDUPE_LOCK_SECONDS)
+    except locks.LockNotAcquiredError:
         return "duplicate"
     if not belongs_to_meet(event, room_exists):
         return "foreign"

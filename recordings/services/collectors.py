@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
 
 from meet import livekit, locks
+from meet.clock import now_ms
 from recordings.domain import RecordingStatus, is_recording_egress, recording_from_egress
 from recordings.repository import RecordingRepository
-from recordings.services import lock_resource
+from recordings.services.lifecycle import lock_resource
 
 logger = logging.getLogger(__name__)
 
@@ -39,14 +39,14 @@ def collect_orphaned_locks(*, dry_run: bool = False) -> CollectorSummary:
     """Release recording locks whose room is gone from LiveKit, or has no publishers, or has
     publishers but no recording in progress. Locks younger than the grace period are kept."""
     summary = CollectorSummary()
-    now_ms = time.time() * 1000
+    now = now_ms()
     for info in locks.locks_with_prefix(LOCK_PREFIX):
         summary.examined += 1
         room_id = info.resource[len(LOCK_PREFIX) :]
         try:
             if (
                 info.created_at_ms
-                and now_ms - info.created_at_ms < settings.RECORDING_LOCK_GRACE_SECONDS * 1000
+                and now - info.created_at_ms < settings.RECORDING_LOCK_GRACE_SECONDS * 1000
             ):
                 summary.kept += 1
                 continue
@@ -75,7 +75,7 @@ def cleanup_stale_recordings(*, dry_run: bool = False) -> CollectorSummary:
     LiveKit room (or no publishers). The stored status becomes ``aborted``, the egress is
     stopped."""
     summary = CollectorSummary()
-    threshold_ms = time.time() * 1000 - settings.STALE_RECORDING_AFTER_SECONDS * 1000
+    threshold_ms = now_ms() - settings.STALE_RECORDING_AFTER_SECONDS * 1000
     for info in livekit.list_egress():
         if info.status not in livekit.EGRESS_IN_PROGRESS or not is_recording_egress(info):
             continue

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -13,27 +11,23 @@ from rest_framework.response import Response
 from accounts.authentication import chain, participant_token, read_participant_token, transport_mode
 from accounts.domain import AuthTransportMode
 from accounts.errors import InvalidParticipantTokenError
-from meet.api.cookies import set_token_cookie
+from meet.api.cookies import token_response
 from meet.api.views import MeetAPIView
 from rooms import participants
-from rooms.errors import ArchivedRoomNotFoundError, NoParticipantTokenError
+from rooms.errors import NoParticipantTokenError
 from rooms.permissions import check_moderator, require_room_access
-from rooms.serializers import validated_room_id
-from rooms.serializers_internal import (
+from rooms.serializers.internal import (
     ParticipantRoleSerializer,
     ParticipantTokenSerializer,
-    RecordingTokenSerializer,
 )
+from rooms.serializers.public import validated_room_id
 
 TAGS = ["internal rooms"]
-_SAFE_ROOM_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 def _token_response(request: Request, token: str, cookie: str, max_age: int | None) -> Response:
-    response = Response({"token": token})
-    if transport_mode(request) == AuthTransportMode.COOKIE:
-        set_token_cookie(response, cookie, token, path="/", max_age=max_age)
-    return response
+    in_cookie = transport_mode(request) == AuthTransportMode.COOKIE
+    return token_response(token, cookie=cookie, max_age=max_age, in_cookie=in_cookie)
 
 
 class RoomRolesView(MeetAPIView):
@@ -98,31 +92,6 @@ class ParticipantTokenRefreshView(MeetAPIView):
             previous_roles=previous_roles,
         )
         return _token_response(request, token, settings.PARTICIPANT_TOKEN_COOKIE, None)
-
-
-class RecordingTokenView(MeetAPIView):
-    operations = {"post": "generating recording token for room '{roomId}'"}
-
-    @extend_schema(
-        request=RecordingTokenSerializer, responses={200: OpenApiTypes.OBJECT}, tags=TAGS
-    )
-    def post(self, request: Request, roomId: str) -> Response:  # noqa: N803
-        if not _SAFE_ROOM_ID.match(roomId):  # the raw id is a storage key part here
-            raise ArchivedRoomNotFoundError(roomId)
-        data = request.data
-        secret = (
-            data.get("secret", participants.UNDEFINED)
-            if isinstance(data, dict)
-            else participants.UNDEFINED
-        )
-        role, permissions = participants.recording_token_role(roomId, secret)
-        require_room_access(request, role)
-        room_id = validated_room_id(roomId)
-        self.validated(RecordingTokenSerializer, request.data)
-        token = participants.generate_recording_token(room_id, role, permissions)
-        return _token_response(
-            request, token, settings.RECORDING_TOKEN_COOKIE, settings.RECORDING_TOKEN_TTL_SECONDS
-        )
 
 
 class MeetingView(MeetAPIView):

@@ -20,8 +20,8 @@ from meet.api.pagination import paginated_body
 from meet.api.query import query_params
 from meet.api.views import MeetAPIView
 from meet.http import base_url_for
-from recordings import access, media, queries
-from recordings.serializers import (
+from recordings import media, permissions, selectors
+from recordings.serializers.public import (
     MediaRequestSerializer,
     RecordingIdSerializer,
     RecordingIdsQuerySerializer,
@@ -33,7 +33,8 @@ from recordings.serializers import (
     range_header,
     recording_body,
 )
-from rooms.serializers import parse_fields
+from recordings.services import deletion
+from rooms.serializers.public import parse_fields
 
 TAGS = ["recordings"]
 MEDIA_CACHE_CONTROL = "public, max-age=3600"
@@ -52,20 +53,20 @@ def _media_response(portion: media.MediaPortion) -> StreamingHttpResponse:
 
 
 class RecordingListView(MeetAPIView):
-    authentication_classes = access.RECORDING_CHAIN
+    authentication_classes = permissions.RECORDING_CHAIN
     operations = {"get": "getting recordings", "delete": "deleting recordings"}
 
     @extend_schema(
         parameters=[RecordingListQuerySerializer], responses={200: OpenApiTypes.OBJECT}, tags=TAGS
     )
     def get(self, request: Request) -> Response:
-        access.check_can_retrieve(request.user)
+        permissions.check_can_retrieve(request.user)
         query = self.validated(RecordingListQuerySerializer, query_params(request))
-        page = queries.list_recordings(
+        page = selectors.list_recordings(
             room_id_prefix=query.get("room_id", ""),
             limit=query["max_items"],
             page_token=query.get("next_page_token"),
-            only_room=access.token_room(request.user),
+            only_room=permissions.token_room(request.user),
         )
         fields = parse_fields(query.get("fields"))
         items = [recording_body(recording, fields) for recording in page.items]
@@ -76,16 +77,16 @@ class RecordingListView(MeetAPIView):
     )
     def delete(self, request: Request) -> Response:
         query = self.validated(RecordingIdsQuerySerializer, query_params(request))
-        access.check_can_delete(request.user)
-        result = queries.delete_recordings(
-            recording_ids=query["recording_ids"], room_id=access.token_room(request.user)
+        permissions.check_can_delete(request.user)
+        result = deletion.delete_recordings(
+            recording_ids=query["recording_ids"], room_id=permissions.token_room(request.user)
         )
         body = bulk_deletion_body(result.deleted, result.failed)
         return Response(body, status=200 if result.deleted and not result.failed else 400)
 
 
 class RecordingDownloadView(MeetAPIView):
-    authentication_classes = access.RECORDING_CHAIN
+    authentication_classes = permissions.RECORDING_CHAIN
     operations = {"get": "downloading recordings"}
 
     @extend_schema(
@@ -93,9 +94,9 @@ class RecordingDownloadView(MeetAPIView):
     )
     def get(self, request: Request) -> StreamingHttpResponse:
         query = self.validated(RecordingIdsQuerySerializer, query_params(request))
-        access.check_can_retrieve(request.user)
-        recording_ids = queries.recordings_of_room(
-            query["recording_ids"], access.token_room(request.user)
+        permissions.check_can_retrieve(request.user)
+        recording_ids = selectors.recordings_of_room(
+            query["recording_ids"], permissions.token_room(request.user)
         )
         response = StreamingHttpResponse(
             media.ZipBody(recording_ids), content_type="application/zip"
@@ -106,7 +107,7 @@ class RecordingDownloadView(MeetAPIView):
 
 class RecordingDetailView(MeetAPIView):
     # GET authenticates in the handler, after validation (see the module docstring).
-    authentication_by_method = {"DELETE": access.RECORDING_CHAIN}
+    authentication_by_method = {"DELETE": permissions.RECORDING_CHAIN}
     operations = {
         "get": "getting recording '{recordingId}'",
         "delete": "deleting recording '{recordingId}'",
@@ -119,17 +120,19 @@ class RecordingDetailView(MeetAPIView):
             RecordingRequestSerializer, {"params": {"recordingId": recordingId}, "query": params}
         )
         recording_id = data["params"]["recording_id"]
-        principal = access.authenticate_reader(request, recording_id, data["query"].get("secret"))
-        access.check_can_retrieve(principal, recording_id.room_id)
-        recording = queries.get_recording(recording_id)
+        principal = permissions.authenticate_reader(
+            request, recording_id, data["query"].get("secret")
+        )
+        permissions.check_can_retrieve(principal, recording_id.room_id)
+        recording = selectors.get_recording(recording_id)
         return Response(recording_body(recording, parse_fields(params.get("fields"))))
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=TAGS)
     def delete(self, request: Request, recordingId: str) -> Response:  # noqa: N803
         data = self.validated(RecordingIdSerializer, {"recordingId": recordingId})
         recording_id = data["recording_id"]
-        access.check_can_delete(request.user, recording_id.room_id)
-        queries.delete_recording(recording_id)
+        permissions.check_can_delete(request.user, recording_id.room_id)
+        deletion.delete_recording(recording_id)
         return Response({"message": f"Recording '{recording_id}' deleted successfully"})
 
 
@@ -148,8 +151,10 @@ class RecordingMediaView(MeetAPIView):
             },
         )
         recording_id = data["params"]["recording_id"]
-        principal = access.authenticate_reader(request, recording_id, data["query"].get("secret"))
-        access.check_can_retrieve(principal, recording_id.room_id)
+        principal = permissions.authenticate_reader(
+            request, recording_id, data["query"].get("secret")
+        )
+        permissions.check_can_retrieve(principal, recording_id.room_id)
         requested = data["headers"].get("range")
         portion = media.open_recording_media(
             recording_id, parse_range(requested) if requested else None
@@ -158,7 +163,7 @@ class RecordingMediaView(MeetAPIView):
 
 
 class RecordingUrlView(MeetAPIView):
-    authentication_classes = access.RECORDING_CHAIN
+    authentication_classes = permissions.RECORDING_CHAIN
     operations = {"get": "getting URL for recording '{recordingId}'"}
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=TAGS)
@@ -168,8 +173,8 @@ class RecordingUrlView(MeetAPIView):
             {"params": {"recordingId": recordingId}, "query": query_params(request)},
         )
         recording_id = data["params"]["recording_id"]
-        access.check_can_retrieve(request.user, recording_id.room_id)
-        url = queries.recording_url(
+        permissions.check_can_retrieve(request.user, recording_id.room_id)
+        url = selectors.recording_url(
             recording_id=recording_id,
             private=data["query"]["private_access"],
             base_url=base_url_for(request),

@@ -22,7 +22,7 @@ from accounts.authentication import (
 )
 from accounts.domain import Principal
 from meet.errors import InsufficientPermissionsError
-from recordings import queries
+from recordings import selectors
 from recordings.domain import RecordingId
 from recordings.errors import InvalidRecordingSecretError
 
@@ -35,7 +35,7 @@ def authenticate_reader(request: Any, recording_id: RecordingId, secret: str | N
     Runs after the request was validated, as in the reference."""
     if not secret:
         return run_chain(request, RECORDING_VALIDATORS)
-    secrets = queries.get_recording_secrets(recording_id)
+    secrets = selectors.get_recording_secrets(recording_id)
     if secret == secrets.public:
         return run_chain(request, (anonymous,))
     if secret == secrets.private:

@@ -14,7 +14,7 @@ from rest_framework.fields import empty
 from meet.api.fields import CheckFailed, StringField, ZodSerializer, type_error
 from meet.api.pagination import select_fields
 from recordings.domain import Recording, RecordingId, parse_recording_id, recording_to_json
-from rooms.serializers import PaginationQuerySerializer, RoomIdField
+from rooms.serializers.public import PaginationQuerySerializer, RoomIdField
 
 RANGE_PATTERN = re.compile(r"bytes=[0-9]+-[0-9]*")  # JS /^bytes=\d+-\d*$/ (ASCII digits)
 INVALID_RANGE = "Invalid range header format. Expected: bytes=start-end"

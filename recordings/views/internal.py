@@ -1,4 +1,4 @@
-"""Internal API: start and stop recordings (api-contract.md §5.6).
+"""Internal API: start and stop recordings (api-contract.md §5.6) and recording tokens (§5.3a).
 
 Validation, the room lookup and the recording-enabled check come *before* authentication, as in
 the reference (an unauthenticated request for a missing room gets 404, for a room with
@@ -7,30 +7,33 @@ recording disabled 403, before any 401).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.authentication import participant_token, run_chain
-from meet.api.fields import ZodSerializer
+from accounts.authentication import participant_token, run_chain, transport_mode
+from accounts.domain import AuthTransportMode
+from meet.api.cookies import token_response
 from meet.api.views import MeetAPIView
 from meet.errors import InsufficientPermissionsError
 from meet.http import base_url_for
-from recordings import services
+from meet.javascript import UNDEFINED
 from recordings.domain import Recording, parse_recording_id, recording_to_json
-from recordings.errors import RecordingDisabledError
+from recordings.errors import ArchivedRoomNotFoundError, RecordingDisabledError
+from recordings.serializers.internal import RecordingTokenSerializer, StartRecordingSerializer
+from recordings.services import lifecycle, tokens
 from rooms import services as rooms
-from rooms.serializers import RoomIdField
+from rooms.permissions import require_room_access
+from rooms.serializers.public import validated_room_id
 
 TAGS = ["internal recordings"]
-
-
-class StartRecordingSerializer(ZodSerializer):
-    roomId = RoomIdField(source="room_id")
+_SAFE_ROOM_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 def _authorize_recording(request: Request, room_id: str) -> None:
@@ -64,7 +67,7 @@ class RecordingStartView(MeetAPIView):
         room_id = self.validated(StartRecordingSerializer, request.data)["room_id"]
         _authorize_recording(request, room_id)
         self.operations = {"post": f"starting Room Composite Egress for room '{room_id}'"}
-        recording = services.start_recording(room_id=room_id)
+        recording = lifecycle.start_recording(room_id=room_id)
         return _recording_response(request, recording, 201)
 
 
@@ -79,5 +82,29 @@ class RecordingStopView(MeetAPIView):
                 {"recordingId": ["recordingId does not follow the expected format"]}
             )
         _authorize_recording(request, parsed.room_id)
-        recording = services.stop_recording(recording_id=parsed)
+        recording = lifecycle.stop_recording(recording_id=parsed)
         return _recording_response(request, recording, 202)
+
+
+class RecordingTokenView(MeetAPIView):
+    operations = {"post": "generating recording token for room '{roomId}'"}
+
+    @extend_schema(
+        request=RecordingTokenSerializer, responses={200: OpenApiTypes.OBJECT}, tags=TAGS
+    )
+    def post(self, request: Request, roomId: str) -> Response:  # noqa: N803
+        if not _SAFE_ROOM_ID.match(roomId):  # the raw id is a storage key part here
+            raise ArchivedRoomNotFoundError(roomId)
+        data = request.data
+        secret = data.get("secret", UNDEFINED) if isinstance(data, dict) else UNDEFINED
+        role, permissions = tokens.recording_token_role(roomId, secret)
+        require_room_access(request, role)
+        room_id = validated_room_id(roomId)
+        self.validated(RecordingTokenSerializer, request.data)
+        token = tokens.generate_recording_token(room_id, role, permissions)
+        return token_response(
+            token,
+            cookie=settings.RECORDING_TOKEN_COOKIE,
+            max_age=settings.RECORDING_TOKEN_TTL_SECONDS,
+            in_cookie=transport_mode(request) == AuthTransportMode.COOKIE,
+        )

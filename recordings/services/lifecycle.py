@@ -1,5 +1,5 @@
 """The recording lifecycle: start and stop under the per-room lock, egress-driven state, the
-recordings of a room as a whole (behavior.md §3.1-3.7)."""
+data messages to the meeting (behavior.md §3.1-3.7)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ import time
 from typing import Any
 
 from django.conf import settings
-from livekit.protocol import egress as egress_proto
 
-from meet import events, livekit, locks, notifications
-from meet.errors import MeetError
+from meet import livekit, locks, notifications, pubsub
+from meet.livekit_types import WebhookEvent
 from recordings.domain import (
     Recording,
     RecordingId,
@@ -32,13 +31,15 @@ from recordings.errors import (
     RoomAlreadyRecordingError,
     RoomHasNoParticipantsError,
 )
-from recordings.repository import RecordingRepository
+from recordings.repository import ArchivedRoomRepository, RecordingRepository, egress_filepath
+from recordings.services import room_recordings
 from rooms import services as rooms
 from rooms.errors import RoomNotFoundError
 
 logger = logging.getLogger(__name__)
 
 _recordings = RecordingRepository()
+_archived_rooms = ArchivedRoomRepository()
 RECORDING_ACTIVE_EVENT = "recording_active"
 NO_EGRESS_MESSAGE = (
     "No egress service was able to register a request. Check your CPU usage or if there's any "
@@ -126,9 +127,10 @@ def release_lock_if_no_active_egress(room_id: str) -> bool:
 def start_recording(*, room_id: str) -> Recording:
     """behavior.md §3.2: one recording per room at a time; answers once the egress is ACTIVE,
     whichever server instance hears about it (Redis pub/sub), or fails after the timeout."""
-    lock = locks.acquire(lock_resource(room_id), settings.RECORDING_LOCK_SECONDS)
-    if lock is None:
-        raise RoomAlreadyRecordingError(room_id)
+    try:
+        locks.acquire(lock_resource(room_id), ttl_seconds=settings.RECORDING_LOCK_SECONDS)
+    except locks.LockNotAcquiredError:
+        raise RoomAlreadyRecordingError(room_id) from None
     recording_id: str | None = None
     try:
         room = rooms.get_room(room_id)
@@ -146,10 +148,9 @@ def start_recording(*, room_id: str) -> Recording:
             {"id": "", "roomName": room_id, "roomId": room_id, "status": "STARTING"},
         )
         deadline = time.monotonic() + settings.RECORDING_START_TIMEOUT_SECONDS
-        with events.subscribe(RECORDING_ACTIVE_EVENT) as subscription:
+        with pubsub.subscribe(RECORDING_ACTIVE_EVENT) as subscription:
             uid = secrets.token_hex(5)
-            filepath = f"{settings.STORAGE_KEY_PREFIX}/recordings/{room_id}/{room_id}--{uid}"
-            info = livekit.start_room_composite_egress(room_id, filepath)
+            info = livekit.start_room_composite_egress(room_id, egress_filepath(room_id, uid))
             recording = recording_from_egress(info, room.room_name)
             recording_id = recording.recording_id
             if recording.status == RecordingStatus.ACTIVE:
@@ -202,7 +203,7 @@ def stop_recording(*, recording_id: RecordingId) -> Recording:
     info = found[0]
     if info.status == livekit.EGRESS_ACTIVE:
         return recording_from_egress(livekit.stop_egress(recording_id.egress_id), room.room_name)
-    if info.status == egress_proto.EgressStatus.EGRESS_STARTING:
+    if info.status == livekit.EgressStatus.STARTING:
         try:
             livekit.stop_egress(recording_id.egress_id)
         except livekit.LiveKitRequestError as error:
@@ -214,9 +215,9 @@ def stop_recording(*, recording_id: RecordingId) -> Recording:
 # --- Egress webhooks (behavior.md §3.5) -------------------------------------------------------
 
 
-def on_egress_event(event: Any) -> None:
+def on_egress_event(event: WebhookEvent) -> None:
     info = event.egress_info
-    if not is_recording_egress(info):
+    if info is None or not is_recording_egress(info):
         return
     room = rooms.find_room(info.room_name)
     if room is None:
@@ -231,70 +232,15 @@ def on_egress_event(event: Any) -> None:
     _recordings.save(recording)
     data = recording_to_json(recording)
     if event.event == "egress_started":
-        rooms.archive_room(room)
+        room_recordings.archive_room(room)
         _recordings.save_secrets(recording.id, secrets.token_hex(5), secrets.token_hex(5))
         notifications.emit("recordingStarted", data)
     elif event.event == "egress_updated":
         if recording.status == RecordingStatus.ACTIVE:
-            events.publish(RECORDING_ACTIVE_EVENT, data)
+            pubsub.publish(RECORDING_ACTIVE_EVENT, data)
         _notify_meeting(recording)
         notifications.emit("recordingUpdated", data)
     elif event.event == "egress_ended":
         release_lock_if_no_active_egress(recording.room_id)
         _notify_meeting(recording)
         notifications.emit("recordingEnded", data)
-
-
-# --- All recordings of a room (room deletion, meeting end) ------------------------------------
-
-
-def has_recordings(room_id: str) -> bool:
-    return _recordings.has_any(room_id)
-
-
-def _all_recording_ids(room_id: str) -> list[RecordingId]:
-    ids: list[RecordingId] = []
-    token: str | None = None
-    while True:
-        page = _recordings.list(room_id_prefix=room_id, limit=100, page_token=token)
-        ids.extend(r.id for r in page.items if r.room_id == room_id)
-        if not page.is_truncated or not page.next_page_token:
-            return ids
-        token = page.next_page_token
-
-
-def delete_room_recordings(room_id: str) -> None:
-    """Stop what is still recording (marking it aborted), then delete every recording of the
-    room and its archived metadata; three attempts, as the reference."""
-    try:
-        in_progress = [
-            info
-            for info in livekit.list_egress(room_name=room_id, active=True)
-            if info.status in livekit.EGRESS_IN_PROGRESS and is_recording_egress(info)
-        ]
-    except (livekit.LiveKitUnavailableError, livekit.LiveKitRequestError) as error:
-        logger.warning("Could not list egresses of %s: %s", room_id, error)
-        in_progress = []
-    for info in in_progress:
-        try:
-            livekit.stop_egress(info.egress_id)
-        except (MeetError, livekit.LiveKitRequestError) as error:
-            logger.warning("Could not stop egress %s: %s", info.egress_id, error)
-    if in_progress:
-        time.sleep(settings.RECORDING_STOP_GRACE_SECONDS)
-        for info in in_progress:
-            room = rooms.find_room(room_id)
-            recording = recording_from_egress(info, room.room_name if room else "")
-            stored = _recordings.get(recording.id)
-            if stored is not None and stored.status != RecordingStatus.COMPLETE:
-                _recordings.save(dataclasses.replace(stored, status=RecordingStatus.ABORTED))
-    for attempt in range(3):
-        remaining = _all_recording_ids(room_id)
-        if not remaining:
-            break
-        if attempt:
-            time.sleep(attempt)
-        _recordings.delete_many(remaining)
-    if _all_recording_ids(room_id):
-        raise RuntimeError(f"recordings of room '{room_id}' could not all be deleted")
-    rooms.delete_archived_room(room_id)

@@ -1,4 +1,5 @@
-"""Public rooms API (api-contract.md §4.1-4.8)."""
+"""The public rooms routes whose methods involve recordings: the room collection and item
+(deletion with or without recordings) and the room config (its archived copy) (§4.1-4.7)."""
 
 from __future__ import annotations
 
@@ -14,17 +15,17 @@ from meet.api.pagination import paginated_body
 from meet.api.query import query_params
 from meet.api.views import MeetAPIView
 from meet.http import base_url_for
-from rooms import services
+from meetings import services
+from rooms import services as room_services
 from rooms.domain import RoomConfig
 from rooms.permissions import check_room_scope, is_speaker
-from rooms.repository import config_to_json
-from rooms.serializers import (
+from rooms.serializers.public import (
     BulkDeleteQuerySerializer,
     RoomConfigUpdateSerializer,
     RoomCreateSerializer,
     RoomDeleteQuerySerializer,
     RoomListQuerySerializer,
-    RoomStatusUpdateSerializer,
+    config_body,
     config_from_validated,
     parse_fields,
     policy_from_validated,
@@ -55,13 +56,13 @@ class RoomListView(MeetAPIView):
     @extend_schema(request=RoomCreateSerializer, responses={201: OpenApiTypes.OBJECT}, tags=TAGS)
     def post(self, request: Request) -> Response:
         data = self.validated(RoomCreateSerializer, request.data)
-        options = services.RoomOptions(
+        options = room_services.RoomOptions(
             room_name=data["room_name"],
             auto_deletion_date=data.get("auto_deletion_date"),
             auto_deletion_policy=policy_from_validated(data.get("auto_deletion_policy")),
             config=config_from_validated(data["config"]) if "config" in data else RoomConfig(),
         )
-        room = services.create_room(options=options)
+        room = room_services.create_room(options=options)
         base_url = base_url_for(request)
         response = Response(room_body(room, base_url), status=201)
         response["Location"] = f"{base_url}/api/v1/rooms/{room.room_id}"
@@ -72,7 +73,7 @@ class RoomListView(MeetAPIView):
     )
     def get(self, request: Request) -> Response:
         query = self.validated(RoomListQuerySerializer, query_params(request))
-        page = services.list_rooms(
+        page = room_services.list_rooms(
             room_id_prefix=query.get("room_name", ""),
             limit=query["max_items"],
             page_token=query.get("next_page_token"),
@@ -126,7 +127,7 @@ class RoomDetailView(MeetAPIView):
     def get(self, request: Request, roomId: str) -> Response:  # noqa: N803 - the route's name
         room_id = validated_room_id(roomId)
         check_room_scope(request.user, room_id)
-        room = services.get_room(room_id)
+        room = room_services.get_room(room_id)
         fields = parse_fields(query_params(request).get("fields"))
         return Response(
             room_body(
@@ -164,7 +165,7 @@ class RoomConfigView(MeetAPIView):
     def get(self, request: Request, roomId: str) -> Response:  # noqa: N803
         room_id = validated_room_id(roomId)
         check_room_scope(request.user, room_id)
-        return Response(config_to_json(services.get_room(room_id).config))
+        return Response(config_body(room_services.get_room(room_id).config))
 
     @extend_schema(
         request=RoomConfigUpdateSerializer, responses={200: OpenApiTypes.OBJECT}, tags=TAGS
@@ -174,21 +175,3 @@ class RoomConfigView(MeetAPIView):
         data = self.validated(RoomConfigUpdateSerializer, request.data)
         services.update_room_config(room_id=room_id, config=config_from_validated(data["config"]))
         return Response({"message": f"Room config for room '{room_id}' updated successfully"})
-
-
-class RoomStatusView(MeetAPIView):
-    authentication_classes = ADMIN_CHAIN
-    operations = {"put": "updating room status for room '{roomId}'"}
-
-    @extend_schema(
-        request=RoomStatusUpdateSerializer, responses={200: OpenApiTypes.OBJECT}, tags=TAGS
-    )
-    def put(self, request: Request, roomId: str) -> Response:  # noqa: N803
-        room_id = validated_room_id(roomId)
-        status = self.validated(RoomStatusUpdateSerializer, request.data)["status"]
-        room, scheduled = services.update_room_status(room_id=room_id, status=status)
-        body = room_body(room, base_url_for(request))
-        if scheduled:
-            message = f"Room '{room_id}' scheduled to be closed when the meeting ends"
-            return Response({"message": message, "room": body}, status=202)
-        return Response({"message": f"Room '{room_id}' {status} successfully", "room": body})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from meet.api.fields import EnumField, StringField, ZodSerializer, min_length
-from rooms.serializers import RoomIdField
+from rooms.serializers.public import RoomIdField
 
 
 class ParticipantTokenSerializer(ZodSerializer):
@@ -11,10 +11,6 @@ class ParticipantTokenSerializer(ZodSerializer):
     secret = StringField(checks=(min_length(1, "Secret is required"),))
     participantName = StringField(source="participant_name", required=False)
     participantIdentity = StringField(source="participant_identity", required=False)
-
-
-class RecordingTokenSerializer(ZodSerializer):
-    secret = StringField(checks=(min_length(1, "Secret is required"),))
 
 
 class ParticipantRoleSerializer(ZodSerializer):

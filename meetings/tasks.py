@@ -1,4 +1,5 @@
-"""Scheduled room jobs (thin: a lock, then the service)."""
+"""Scheduled meeting jobs (thin: a lock, then the service). The task keeps its name
+``rooms.delete_expired_rooms`` so queued tasks and beat schedules survive the move."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 
 from meet.locks import run_exclusively
-from rooms import services
+from meetings import services
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,73 @@
+"""Every Redis key and channel name, spelled once, exactly as the reference spells them.
+
+Both servers can then share one Redis (behavior.md §2). Cache entries are named relative to
+``CACHE_PREFIX`` (``meet.cache`` adds it); every other name here is a whole key.
+"""
+
+from __future__ import annotations
+
+PREFIX = "ov_meet"
+CACHE_PREFIX = f"{PREFIX}:"
+
+# --- Cache entries (relative to CACHE_PREFIX) ---------------------------------------------------
+
+API_KEYS = "api_keys:"
+GLOBAL_CONFIG = "global_config"
+
+
+def room(room_id: str) -> str:
+    return f"room:{room_id}"
+
+
+def user(username: str) -> str:
+    return f"user:{username}"
+
+
+def recording(recording_id: object) -> str:
+    return f"recording:{recording_id}"
+
+
+def recording_secrets(recording_id: object) -> str:
+    return f"recording_secrets:{recording_id}"
+
+
+# --- Whole keys ---------------------------------------------------------------------------------
+
+LOCK_PREFIX = f"{PREFIX}_lock:"
+LOCK_REGISTRY_PREFIX = f"{PREFIX}_lock_registry:"
+EVENTS_CHANNEL = f"{PREFIX}_channel"
+WEBHOOK_DELIVERIES = f"{PREFIX}:webhook_deliveries"
+WEBHOOK_DELIVERY_RECORDS = f"{PREFIX}:webhook_delivery_records"
+PARTICIPANT_RESERVATION_PREFIX = f"{PREFIX}:room_participants"
+PARTICIPANT_POOL_PREFIX = f"{PREFIX}:participant_pool"
+DELETED_RECORDING_PREFIX = f"{PREFIX}:deleted_recording:"
+
+
+def cached(name: str) -> str:
+    """The whole key of a cache entry."""
+    return CACHE_PREFIX + name
+
+
+def lock(resource: str) -> str:
+    return LOCK_PREFIX + resource
+
+
+def lock_registry(resource: str) -> str:
+    """The registry entry of a lock, named after the lock's key as the reference names it."""
+    return LOCK_REGISTRY_PREFIX + lock(resource)
+
+
+def rate_limit(key: str) -> str:
+    return f"{PREFIX}:rate_limit:{key}"
+
+
+def participant_reservation(room_id: str, name: str) -> str:
+    return f"{PARTICIPANT_RESERVATION_PREFIX}:{room_id}:{name.lower()}"
+
+
+def participant_pool(room_id: str, base: str) -> str:
+    return f"{PARTICIPANT_POOL_PREFIX}:{room_id}:{base.lower()}"
+
+
+def deleted_recording(recording_id: object) -> str:
+    return f"{DELETED_RECORDING_PREFIX}{recording_id}"
