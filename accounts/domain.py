@@ -76,20 +76,6 @@ THEME_COLOUR_WIRE_NAMES = (
 THEME_COLOURS = tuple(attribute for attribute, _wire in THEME_COLOUR_WIRE_NAMES)
 
 
-def theme_as_json(theme: Theme) -> dict[str, Any]:
-    """A theme as the wire and the stored document both carry it (colours only when set)."""
-    body: dict[str, Any] = {
-        "name": theme.name,
-        "enabled": theme.enabled,
-        "baseTheme": theme.base_theme,
-    }
-    for attribute, wire in THEME_COLOUR_WIRE_NAMES:
-        value = getattr(theme, attribute)
-        if value is not None:
-            body[wire] = value
-    return body
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GlobalConfig:
     project_id: str

@@ -16,7 +16,6 @@ from accounts.domain import (
     Theme,
     User,
     WebhooksConfig,
-    theme_as_json,
 )
 from meet import cache, redis_keys
 from meet.storage import get_object_store, keys
@@ -41,6 +40,20 @@ def _write_cached(cache_key: str, storage_key: str, raw: Any) -> None:
 def _delete_cached(cache_key: str, storage_key: str) -> None:
     cache.invalidate(cache_key)
     get_object_store().delete(storage_key)
+
+
+def theme_to_json(theme: Theme) -> dict[str, Any]:
+    """A theme as the stored document carries it (colours only when set)."""
+    body: dict[str, Any] = {
+        "name": theme.name,
+        "enabled": theme.enabled,
+        "baseTheme": theme.base_theme,
+    }
+    for attribute, wire in THEME_COLOUR_WIRE_NAMES:
+        value = getattr(theme, attribute)
+        if value is not None:
+            body[wire] = value
+    return body
 
 
 class UserRepository:
@@ -133,7 +146,7 @@ class GlobalConfigRepository:
                 }
             },
             "roomsConfig": {
-                "appearance": {"themes": [theme_as_json(theme) for theme in config.themes]}
+                "appearance": {"themes": [theme_to_json(theme) for theme in config.themes]}
             },
         }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
@@ -39,3 +40,9 @@ class MeetAPIView(APIView):
         serializer = serializer_class(data=data)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
+
+    def respond(
+        self, serializer_class: type[Serializer], instance: Any, status: int = 200, **context: Any
+    ) -> Response:
+        """``instance`` rendered by its output serializer (``context`` goes to the serializer)."""
+        return Response(serializer_class(instance, context=context).data, status=status)
