@@ -6,15 +6,21 @@ Redis cache keys ``ov_meet:user:{username}``, ``ov_meet:api_keys:``, ``ov_meet:g
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from accounts.domain import (
     THEME_COLOUR_WIRE_NAMES,
     ApiKey,
     AuthenticationConfig,
+    AuthMethodType,
+    AuthModeToAccessRoom,
+    AuthTransportMode,
+    BaseTheme,
     GlobalConfig,
     Theme,
     User,
+    UserRole,
     WebhooksConfig,
 )
 from meet import cache, redis_keys
@@ -70,7 +76,7 @@ class UserRepository:
         return User(
             username=str(raw["username"]),
             password_hash=str(raw.get("passwordHash", "")),
-            roles=tuple(str(role) for role in raw.get("roles", [])),
+            roles=tuple(UserRole(str(role)) for role in raw.get("roles", [])),
         )
 
     def get(self, username: str) -> User | None:
@@ -110,7 +116,7 @@ class ApiKeyRepository:
         raw = _read_cached(self.CACHE_KEY, keys.API_KEYS)
         return [] if raw is None else self._from_json(raw)
 
-    def replace(self, api_keys: list[ApiKey]) -> None:
+    def replace(self, api_keys: builtins.list[ApiKey]) -> None:
         _write_cached(self.CACHE_KEY, keys.API_KEYS, self._to_json(api_keys))
 
     def delete_all(self) -> None:
@@ -125,7 +131,7 @@ class GlobalConfigRepository:
         return Theme(
             name=str(raw.get("name", "")),
             enabled=bool(raw.get("enabled", False)),
-            base_theme=str(raw.get("baseTheme", "light")),
+            base_theme=BaseTheme(str(raw.get("baseTheme", "light"))),
             **{
                 attribute: raw[wire]
                 for attribute, wire in THEME_COLOUR_WIRE_NAMES
@@ -161,11 +167,15 @@ class GlobalConfigRepository:
                 enabled=bool(webhooks.get("enabled", False)), url=str(webhooks.get("url") or "")
             ),
             authentication=AuthenticationConfig(
-                auth_method_type=str((authentication.get("authMethod") or {}).get("type"))
-                if authentication.get("authMethod")
-                else "single_user",
-                auth_mode_to_access_room=str(authentication.get("authModeToAccessRoom", "none")),
-                auth_transport_mode=str(authentication["authTransportMode"]),
+                auth_method_type=AuthMethodType(
+                    str((authentication.get("authMethod") or {}).get("type"))
+                    if authentication.get("authMethod")
+                    else "single_user"
+                ),
+                auth_mode_to_access_room=AuthModeToAccessRoom(
+                    str(authentication.get("authModeToAccessRoom", "none"))
+                ),
+                auth_transport_mode=AuthTransportMode(str(authentication["authTransportMode"])),
             ),
             themes=tuple(self._theme_from_json(t) for t in themes if isinstance(t, dict)),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from accounts.domain import THEME_COLOUR_WIRE_NAMES, Theme
+from accounts.domain import THEME_COLOUR_WIRE_NAMES, BaseTheme, Theme
 from meet.api import output
 from meet.api.fields import (
     ArrayField,
@@ -107,7 +107,7 @@ class RoomsAppearanceUpdateSerializer(ZodSerializer):
 
 
 def theme_from_validated(values: dict[str, Any]) -> Theme:
-    return Theme(**values)
+    return Theme(**{**values, "base_theme": BaseTheme(values["base_theme"])})
 
 
 # --- Output -----------------------------------------------------------------------------------

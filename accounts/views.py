@@ -15,6 +15,7 @@ from accounts.authentication import (
     admin,
     anonymous,
     chain,
+    principal_of,
     read_refresh_token,
     transport_mode,
     user,
@@ -179,7 +180,7 @@ class ProfileView(MeetAPIView):
 
     @extend_schema(responses={200: ProfileSerializer}, tags=["users"])
     def get(self, request: Request) -> Response:
-        return self.respond(ProfileSerializer, request.user)
+        return self.respond(ProfileSerializer, principal_of(request))
 
 
 class ChangePasswordView(MeetAPIView):
@@ -192,11 +193,11 @@ class ChangePasswordView(MeetAPIView):
     def post(self, request: Request) -> Response:
         data = self.validated(ChangePasswordSerializer, request.data)
         services.change_password(
-            username=request.user.username,
+            username=principal_of(request).username,
             current_password=data["current_password"],
             new_password=data["new_password"],
         )
-        message = f"Password for user '{request.user.username}' changed successfully"
+        message = f"Password for user '{principal_of(request).username}' changed successfully"
         return self.respond(MessageSerializer, {"message": message})
 
 

@@ -50,5 +50,5 @@ def _render(request: HttpRequest, response: Response) -> HttpResponse:
 
     response.accepted_renderer = MeetJSONRenderer()
     response.accepted_media_type = MeetJSONRenderer.media_type
-    response.renderer_context = {"request": Request(request)}
+    response.renderer_context = {"request": Request(request)}  # type: ignore[attr-defined]
     return response.render()

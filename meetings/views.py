@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.authentication import admin, api_key, chain, participant_token
+from accounts.authentication import admin, api_key, chain, participant_token, principal_of
 from meet.api.output import MessageSerializer
 from meet.api.pagination import pagination
 from meet.api.query import query_params
@@ -106,14 +106,14 @@ class RoomDetailView(MeetAPIView):
     @extend_schema(responses={200: RoomSerializer}, tags=TAGS)
     def get(self, request: Request, roomId: str) -> Response:  # noqa: N803 - the route's name
         room_id = validated_room_id(roomId)
-        check_room_scope(request.user, room_id)
+        check_room_scope(principal_of(request), room_id)
         room = room_services.get_room(room_id)
         return self.respond(
             RoomSerializer,
             room,
             base_url=base_url_for(request),
             fields=parse_fields(query_params(request).get("fields")),
-            hide_moderator_url=is_speaker(request.user),
+            hide_moderator_url=is_speaker(principal_of(request)),
         )
 
     @extend_schema(
@@ -143,7 +143,7 @@ class RoomConfigView(MeetAPIView):
     @extend_schema(responses={200: RoomConfigSerializer}, tags=TAGS)
     def get(self, request: Request, roomId: str) -> Response:  # noqa: N803
         room_id = validated_room_id(roomId)
-        check_room_scope(request.user, room_id)
+        check_room_scope(principal_of(request), room_id)
         return self.respond(RoomConfigSerializer, room_services.get_room(room_id).config)
 
     @extend_schema(

@@ -79,7 +79,7 @@ class Recording:
     recording_id: str
     room_id: str
     room_name: str
-    status: str
+    status: RecordingStatus
     filename: str | None = None
     start_date: float | int = 0
     end_date: float | int | None = None

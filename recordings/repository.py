@@ -78,7 +78,7 @@ def recording_from_json(raw: dict[str, Any]) -> Recording:
         recording_id=str(raw["recordingId"]),
         room_id=str(raw.get("roomId", "")),
         room_name=str(raw.get("roomName", "")),
-        status=str(raw.get("status", RecordingStatus.FAILED)),
+        status=RecordingStatus(str(raw.get("status", RecordingStatus.FAILED))),
         filename=raw.get("filename"),
         start_date=raw.get("startDate", 0),
         end_date=raw.get("endDate"),

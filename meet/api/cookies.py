@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from meet.api.output import TokenSerializer
 
 
-class _RawMorsel(Morsel):  # type: ignore[type-arg]
+class _RawMorsel(Morsel):
     def __init__(self, name: str, value: str, header_value: str) -> None:
         super().__init__()
         self.set(name, value, value)

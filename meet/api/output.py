@@ -17,7 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
-class OutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class OutputSerializer(serializers.Serializer):
     omit_when_none: ClassVar[frozenset[str]] = frozenset()
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
@@ -38,7 +38,7 @@ def render_many(serializer_class: type[OutputSerializer], items: Any, **context:
 
 
 @extend_schema_field(OpenApiTypes.NUMBER)
-class Number(serializers.Field):  # type: ignore[type-arg]
+class Number(serializers.Field):
     """A number as stored: an int stays an int, a (possibly fractional) float a float."""
 
     def __init__(self, **kwargs: Any) -> None:

@@ -73,7 +73,7 @@ class RecordingIdListField(StringField):
             else:
                 parsed.append(recording_id)
         if errors:
-            raise CheckFailed(errors)
+            raise CheckFailed(errors)  # type: ignore[arg-type]  # indexed by item, as zod
         return parsed
 
 

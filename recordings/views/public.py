@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.authentication import principal_of
 from meet.api.output import MessageSerializer
 from meet.api.pagination import pagination
 from meet.api.query import query_params
@@ -67,13 +68,13 @@ class RecordingListView(MeetAPIView):
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
-        permissions.check_can_retrieve(request.user)
+        permissions.check_can_retrieve(principal_of(request))
         query = self.validated(RecordingListQuerySerializer, query_params(request))
         page = selectors.list_recordings(
             room_id_prefix=query.get("room_id", ""),
             limit=query["max_items"],
             page_token=query.get("next_page_token"),
-            only_room=permissions.token_room(request.user),
+            only_room=permissions.token_room(principal_of(request)),
         )
         return self.respond(
             RecordingListSerializer,
@@ -91,9 +92,10 @@ class RecordingListView(MeetAPIView):
     )
     def delete(self, request: Request) -> Response:
         query = self.validated(RecordingIdsQuerySerializer, query_params(request))
-        permissions.check_can_delete(request.user)
+        permissions.check_can_delete(principal_of(request))
         result = deletion.delete_recordings(
-            recording_ids=query["recording_ids"], room_id=permissions.token_room(request.user)
+            recording_ids=query["recording_ids"],
+            room_id=permissions.token_room(principal_of(request)),
         )
         serializer, body, status = bulk_deletion(result.deleted, result.failed)
         return self.respond(serializer, body, status)
@@ -108,9 +110,9 @@ class RecordingDownloadView(MeetAPIView):
     )
     def get(self, request: Request) -> StreamingHttpResponse:
         query = self.validated(RecordingIdsQuerySerializer, query_params(request))
-        permissions.check_can_retrieve(request.user)
+        permissions.check_can_retrieve(principal_of(request))
         recording_ids = selectors.recordings_of_room(
-            query["recording_ids"], permissions.token_room(request.user)
+            query["recording_ids"], permissions.token_room(principal_of(request))
         )
         response = StreamingHttpResponse(
             media.ZipBody(recording_ids), content_type="application/zip"
@@ -146,7 +148,7 @@ class RecordingDetailView(MeetAPIView):
     def delete(self, request: Request, recordingId: str) -> Response:  # noqa: N803
         data = self.validated(RecordingIdSerializer, {"recordingId": recordingId})
         recording_id = data["recording_id"]
-        permissions.check_can_delete(request.user, recording_id.room_id)
+        permissions.check_can_delete(principal_of(request), recording_id.room_id)
         deletion.delete_recording(recording_id)
         message = f"Recording '{recording_id}' deleted successfully"
         return self.respond(MessageSerializer, {"message": message})
@@ -189,7 +191,7 @@ class RecordingUrlView(MeetAPIView):
             {"params": {"recordingId": recordingId}, "query": query_params(request)},
         )
         recording_id = data["params"]["recording_id"]
-        permissions.check_can_retrieve(request.user, recording_id.room_id)
+        permissions.check_can_retrieve(principal_of(request), recording_id.room_id)
         url = selectors.recording_url(
             recording_id=recording_id,
             private=data["query"]["private_access"],

@@ -24,9 +24,12 @@ from meet.api.fields import (
 from meet.api.pagination import PaginationSerializer, select_fields
 from rooms.domain import (
     AutoDeletionPolicy,
+    RecordingAccess,
     RecordingConfig,
     Room,
     RoomConfig,
+    WithMeeting,
+    WithRecordings,
     path_of,
     sanitize_room_id,
     sanitize_room_name,
@@ -105,11 +108,15 @@ class RoomConfigInputSerializer(ZodSerializer):
     virtualBackground = EnabledInputSerializer(source="virtual_background")
 
 
+def _access(value: str | None) -> RecordingAccess | None:
+    return None if value is None else RecordingAccess(value)
+
+
 def config_from_validated(values: dict[str, Any]) -> RoomConfig:
     return RoomConfig(
         recording=RecordingConfig(
             enabled=values["recording"]["enabled"],
-            allow_access_to=values["recording"].get("allow_access_to"),
+            allow_access_to=_access(values["recording"].get("allow_access_to")),
         ),
         chat_enabled=values["chat"]["enabled"],
         virtual_background_enabled=values["virtual_background"]["enabled"],
@@ -166,7 +173,8 @@ def policy_from_validated(values: dict[str, Any] | None) -> AutoDeletionPolicy:
     if not values:
         return AutoDeletionPolicy()
     return AutoDeletionPolicy(
-        with_meeting=values["with_meeting"], with_recordings=values["with_recordings"]
+        with_meeting=WithMeeting(values["with_meeting"]),
+        with_recordings=WithRecordings(values["with_recordings"]),
     )
 
 
@@ -194,7 +202,8 @@ class PaginationQuerySerializer(ZodSerializer):
         transform=_page_size,
     )
     nextPageToken = StringField(source="next_page_token", required=False)
-    fields = StringField(required=False)
+    # The wire name; DRF's metaclass moves declared fields off the class, so it shadows nothing.
+    fields = StringField(required=False)  # type: ignore[assignment]
 
 
 class RoomListQuerySerializer(PaginationQuerySerializer):

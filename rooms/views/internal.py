@@ -7,7 +7,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.authentication import chain, participant_token, read_participant_token, transport_mode
+from accounts.authentication import (
+    chain,
+    participant_token,
+    principal_of,
+    read_participant_token,
+    transport_mode,
+)
 from accounts.domain import AuthTransportMode
 from accounts.errors import InvalidParticipantTokenError
 from meet.api.cookies import token_response
@@ -99,7 +105,7 @@ class MeetingView(MeetAPIView):
     @extend_schema(responses={200: MessageSerializer}, tags=["meetings"])
     def delete(self, request: Request, roomId: str) -> Response:  # noqa: N803
         room_id = validated_room_id(roomId)
-        check_moderator(request.user, room_id)
+        check_moderator(principal_of(request), room_id)
         participants.end_meeting(room_id)
         message = f"Meeting in room '{room_id}' ended successfully"
         return self.respond(MessageSerializer, {"message": message})
@@ -112,7 +118,7 @@ class MeetingParticipantView(MeetAPIView):
     @extend_schema(responses={200: MessageSerializer}, tags=["meetings"])
     def delete(self, request: Request, roomId: str, participantIdentity: str) -> Response:  # noqa: N803
         room_id = validated_room_id(roomId)
-        check_moderator(request.user, room_id)
+        check_moderator(principal_of(request), room_id)
         participants.kick_participant(room_id, participantIdentity)
         message = f"Participant '{participantIdentity}' kicked successfully from room '{room_id}'"
         return self.respond(MessageSerializer, {"message": message})
@@ -127,7 +133,7 @@ class MeetingParticipantRoleView(MeetAPIView):
     )
     def put(self, request: Request, roomId: str, participantIdentity: str) -> Response:  # noqa: N803
         room_id = validated_room_id(roomId)
-        check_moderator(request.user, room_id)
+        check_moderator(principal_of(request), room_id)
         role = self.validated(ParticipantRoleSerializer, request.data)["role"]
         participants.change_participant_role(room_id, participantIdentity, role)
         message = f"Participant '{participantIdentity}' role updated to '{role}'"
