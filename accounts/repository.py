@@ -46,6 +46,7 @@ def _write_cached(cache_key: str, storage_key: str, raw: Any) -> None:
 def _delete_cached(cache_key: str, storage_key: str) -> None:
     cache.invalidate(cache_key)
     get_object_store().delete(storage_key)
+    cache.forget(cache_key)
 
 
 def theme_to_json(theme: Theme) -> dict[str, Any]:

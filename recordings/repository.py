@@ -138,15 +138,17 @@ class RecordingRepository:
         half-way leaves metadata that a retry deletes, never media nobody can find."""
         if not recording_ids:
             return
-        cache.invalidate(
+        cache_keys = [
             *[redis_keys.recording(rid) for rid in recording_ids],
             *[redis_keys.recording_secrets(rid) for rid in recording_ids],
-        )
+        ]
+        cache.invalidate(*cache_keys)
         self._remember_deleted(recording_ids)
         store = get_object_store()
         store.delete_many([media_key(rid) for rid in recording_ids])
         store.delete_many([_secrets_key(rid) for rid in recording_ids])
         store.delete_many([_metadata_key(rid) for rid in recording_ids])
+        cache.forget(*cache_keys)
 
     @staticmethod
     def _remember_deleted(recording_ids: list[RecordingId]) -> None:

@@ -126,6 +126,7 @@ class RoomRepository:
     def delete(self, room_id: str) -> None:
         cache.invalidate(_cache_key(room_id))
         get_object_store().delete(keys.room_key(room_id))
+        cache.forget(_cache_key(room_id))
 
     def list(self, *, prefix: str, limit: int, page_token: str | None) -> Page[Room]:
         store = get_object_store()

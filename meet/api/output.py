@@ -9,7 +9,6 @@ renderer (``meet.javascript.numbers``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from drf_spectacular.types import OpenApiTypes
@@ -63,10 +62,6 @@ class Flag(serializers.BooleanField):
 class TextList(serializers.ListField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(child=Text(), read_only=True, **kwargs)
-
-
-def value_of(instance: Any, name: str) -> Any:
-    return instance[name] if isinstance(instance, Mapping) else getattr(instance, name)
 
 
 class MessageSerializer(OutputSerializer):
