@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 help:
 	@echo "make run    start web + worker + beat (embedded storage/Redis/LiveKit when unset)"
 	@echo "make test   lint, then the whole test suite (with the console in headless Chromium)"
-	@echo "make lint   ruff check, ruff format --check, import-linter"
+	@echo "make lint   ruff check, ruff format --check, import-linter, mypy"
 	@echo "make fmt    ruff format and ruff check --fix"
 	@echo "make bench  run the benchmarks"
 	@echo "make venv   create/update .venv from requirements-dev.txt"
@@ -41,6 +41,7 @@ lint: venv
 	$(BIN)/ruff check . bin/run
 	$(BIN)/ruff format --check . bin/run
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 fmt: venv
 	$(BIN)/ruff format . bin/run

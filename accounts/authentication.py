@@ -224,3 +224,11 @@ def chain(*validators: Validator) -> list[type[ChainAuthentication]]:
     """``authentication_classes = chain(api_key, admin)``."""
     name = "Chain_" + "_".join(validator.__name__ for validator in validators)
     return [type(name, (ChainAuthentication,), {"validators": validators})]
+
+
+def principal_of(request: Any) -> Principal:
+    """``request.user`` as what every authenticator here sets: a ``Principal``."""
+    user = request.user
+    if not isinstance(user, Principal):
+        raise TypeError(f"request.user is {type(user).__name__}, not a Principal")
+    return user

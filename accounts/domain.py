@@ -28,11 +28,20 @@ class AuthTransportMode(StrEnum):
     COOKIE = "cookie"
 
 
+class AuthMethodType(StrEnum):
+    SINGLE_USER = "single_user"
+
+
+class BaseTheme(StrEnum):
+    LIGHT = "light"
+    DARK = "dark"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class User:
     username: str
     password_hash: str
-    roles: tuple[str, ...]
+    roles: tuple[UserRole, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,9 +52,9 @@ class ApiKey:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AuthenticationConfig:
-    auth_method_type: str = "single_user"
-    auth_mode_to_access_room: str = AuthModeToAccessRoom.NONE
-    auth_transport_mode: str = AuthTransportMode.HEADER
+    auth_method_type: AuthMethodType = AuthMethodType.SINGLE_USER
+    auth_mode_to_access_room: AuthModeToAccessRoom = AuthModeToAccessRoom.NONE
+    auth_transport_mode: AuthTransportMode = AuthTransportMode.HEADER
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,7 +67,7 @@ class WebhooksConfig:
 class Theme:
     name: str
     enabled: bool
-    base_theme: str
+    base_theme: BaseTheme
     background_color: str | None = None
     primary_color: str | None = None
     secondary_color: str | None = None
@@ -74,20 +83,6 @@ THEME_COLOUR_WIRE_NAMES = (
     ("surface_color", "surfaceColor"),
 )
 THEME_COLOURS = tuple(attribute for attribute, _wire in THEME_COLOUR_WIRE_NAMES)
-
-
-def theme_as_json(theme: Theme) -> dict[str, Any]:
-    """A theme as the wire and the stored document both carry it (colours only when set)."""
-    body: dict[str, Any] = {
-        "name": theme.name,
-        "enabled": theme.enabled,
-        "baseTheme": theme.base_theme,
-    }
-    for attribute, wire in THEME_COLOUR_WIRE_NAMES:
-        value = getattr(theme, attribute)
-        if value is not None:
-            body[wire] = value
-    return body
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -6,17 +6,22 @@ Redis cache keys ``ov_meet:user:{username}``, ``ov_meet:api_keys:``, ``ov_meet:g
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from accounts.domain import (
     THEME_COLOUR_WIRE_NAMES,
     ApiKey,
     AuthenticationConfig,
+    AuthMethodType,
+    AuthModeToAccessRoom,
+    AuthTransportMode,
+    BaseTheme,
     GlobalConfig,
     Theme,
     User,
+    UserRole,
     WebhooksConfig,
-    theme_as_json,
 )
 from meet import cache, redis_keys
 from meet.storage import get_object_store, keys
@@ -41,6 +46,21 @@ def _write_cached(cache_key: str, storage_key: str, raw: Any) -> None:
 def _delete_cached(cache_key: str, storage_key: str) -> None:
     cache.invalidate(cache_key)
     get_object_store().delete(storage_key)
+    cache.forget(cache_key)
+
+
+def theme_to_json(theme: Theme) -> dict[str, Any]:
+    """A theme as the stored document carries it (colours only when set)."""
+    body: dict[str, Any] = {
+        "name": theme.name,
+        "enabled": theme.enabled,
+        "baseTheme": theme.base_theme,
+    }
+    for attribute, wire in THEME_COLOUR_WIRE_NAMES:
+        value = getattr(theme, attribute)
+        if value is not None:
+            body[wire] = value
+    return body
 
 
 class UserRepository:
@@ -57,7 +77,7 @@ class UserRepository:
         return User(
             username=str(raw["username"]),
             password_hash=str(raw.get("passwordHash", "")),
-            roles=tuple(str(role) for role in raw.get("roles", [])),
+            roles=tuple(UserRole(str(role)) for role in raw.get("roles", [])),
         )
 
     def get(self, username: str) -> User | None:
@@ -97,7 +117,7 @@ class ApiKeyRepository:
         raw = _read_cached(self.CACHE_KEY, keys.API_KEYS)
         return [] if raw is None else self._from_json(raw)
 
-    def replace(self, api_keys: list[ApiKey]) -> None:
+    def replace(self, api_keys: builtins.list[ApiKey]) -> None:
         _write_cached(self.CACHE_KEY, keys.API_KEYS, self._to_json(api_keys))
 
     def delete_all(self) -> None:
@@ -112,7 +132,7 @@ class GlobalConfigRepository:
         return Theme(
             name=str(raw.get("name", "")),
             enabled=bool(raw.get("enabled", False)),
-            base_theme=str(raw.get("baseTheme", "light")),
+            base_theme=BaseTheme(str(raw.get("baseTheme", "light"))),
             **{
                 attribute: raw[wire]
                 for attribute, wire in THEME_COLOUR_WIRE_NAMES
@@ -133,7 +153,7 @@ class GlobalConfigRepository:
                 }
             },
             "roomsConfig": {
-                "appearance": {"themes": [theme_as_json(theme) for theme in config.themes]}
+                "appearance": {"themes": [theme_to_json(theme) for theme in config.themes]}
             },
         }
 
@@ -148,11 +168,15 @@ class GlobalConfigRepository:
                 enabled=bool(webhooks.get("enabled", False)), url=str(webhooks.get("url") or "")
             ),
             authentication=AuthenticationConfig(
-                auth_method_type=str((authentication.get("authMethod") or {}).get("type"))
-                if authentication.get("authMethod")
-                else "single_user",
-                auth_mode_to_access_room=str(authentication.get("authModeToAccessRoom", "none")),
-                auth_transport_mode=str(authentication["authTransportMode"]),
+                auth_method_type=AuthMethodType(
+                    str((authentication.get("authMethod") or {}).get("type"))
+                    if authentication.get("authMethod")
+                    else "single_user"
+                ),
+                auth_mode_to_access_room=AuthModeToAccessRoom(
+                    str(authentication.get("authModeToAccessRoom", "none"))
+                ),
+                auth_transport_mode=AuthTransportMode(str(authentication["authTransportMode"])),
             ),
             themes=tuple(self._theme_from_json(t) for t in themes if isinstance(t, dict)),
         )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from accounts.domain import GlobalConfig, Theme, theme_as_json
+from accounts.domain import THEME_COLOUR_WIRE_NAMES, BaseTheme, Theme
+from meet.api import output
 from meet.api.fields import (
     ArrayField,
     BooleanField,
@@ -51,12 +52,12 @@ class WebhookTestSerializer(ZodSerializer):
     url = StringField(checks=_URL_CHECKS)
 
 
-class AuthMethodSerializer(ZodSerializer):
+class AuthMethodInputSerializer(ZodSerializer):
     type = EnumField(("single_user",))
 
 
-class AuthenticationSerializer(ZodSerializer):
-    authMethod = AuthMethodSerializer(source="auth_method")
+class AuthenticationInputSerializer(ZodSerializer):
+    authMethod = AuthMethodInputSerializer(source="auth_method")
     authTransportMode = EnumField(("header", "cookie"), source="auth_transport_mode")
     authModeToAccessRoom = EnumField(
         ("none", "moderators_only", "all_users"), source="auth_mode_to_access_room"
@@ -64,7 +65,7 @@ class AuthenticationSerializer(ZodSerializer):
 
 
 class SecurityConfigUpdateSerializer(ZodSerializer):
-    authentication = AuthenticationSerializer()
+    authentication = AuthenticationInputSerializer()
 
 
 def _colour(source: str) -> StringField:
@@ -75,7 +76,7 @@ def _colour(source: str) -> StringField:
     )
 
 
-class ThemeSerializer(ZodSerializer):
+class ThemeInputSerializer(ZodSerializer):
     name = StringField(
         checks=(
             min_length(1, "Theme name cannot be empty"),
@@ -95,34 +96,86 @@ class ThemeSerializer(ZodSerializer):
     surfaceColor = _colour("surface_color")
 
 
-class AppearanceSerializer(ZodSerializer):
+class AppearanceInputSerializer(ZodSerializer):
     themes = ArrayField(
-        child=ThemeSerializer(), length=(1, "There must be exactly one theme defined")
+        child=ThemeInputSerializer(), length=(1, "There must be exactly one theme defined")
     )
 
 
 class RoomsAppearanceUpdateSerializer(ZodSerializer):
-    appearance = AppearanceSerializer()
+    appearance = AppearanceInputSerializer()
 
 
 def theme_from_validated(values: dict[str, Any]) -> Theme:
-    return Theme(**values)
+    return Theme(**{**values, "base_theme": BaseTheme(values["base_theme"])})
 
 
-def security_config_body(config: GlobalConfig) -> dict[str, Any]:
-    authentication = config.authentication
-    return {
-        "authentication": {
-            "authMethod": {"type": authentication.auth_method_type},
-            "authModeToAccessRoom": authentication.auth_mode_to_access_room,
-            "authTransportMode": authentication.auth_transport_mode,
-        }
-    }
+# --- Output -----------------------------------------------------------------------------------
 
 
-def webhooks_config_body(config: GlobalConfig) -> dict[str, Any]:
-    return {"enabled": config.webhooks.enabled, "url": config.webhooks.url}
+class AuthTokensSerializer(output.OutputSerializer):
+    """Login and refresh: the tokens are in the body only in header mode (cookies otherwise)."""
+
+    message = output.Text()
+    accessToken = output.Text(source="access_token", required=False)
+    refreshToken = output.Text(source="refresh_token", required=False)
+    omit_when_none = frozenset({"accessToken", "refreshToken"})
 
 
-def appearance_body(config: GlobalConfig) -> dict[str, Any]:
-    return {"appearance": {"themes": [theme_as_json(theme) for theme in config.themes]}}
+class AccessTokenSerializer(output.OutputSerializer):
+    """Refresh: the new access token is in the body only in header mode."""
+
+    message = output.Text()
+    accessToken = output.Text(source="access_token", required=False)
+    omit_when_none = frozenset({"accessToken"})
+
+
+class ApiKeySerializer(output.OutputSerializer):
+    key = output.Text()
+    creationDate = output.Number(source="creation_date")
+
+
+class ProfileSerializer(output.OutputSerializer):
+    username = output.Text()
+    roles = output.TextList()
+
+
+class WebhooksConfigSerializer(output.OutputSerializer):
+    enabled = output.Flag()
+    url = output.Text(allow_null=True)
+
+
+class AuthMethodSerializer(output.OutputSerializer):
+    type = output.Text(source="auth_method_type")
+
+
+class AuthenticationSerializer(output.OutputSerializer):
+    authMethod = AuthMethodSerializer(source="*")
+    authModeToAccessRoom = output.Text(source="auth_mode_to_access_room")
+    authTransportMode = output.Text(source="auth_transport_mode")
+
+
+class SecurityConfigSerializer(output.OutputSerializer):
+    authentication = AuthenticationSerializer()
+
+
+class ThemeSerializer(output.OutputSerializer):
+    """A theme; its colours only when set."""
+
+    name = output.Text()
+    enabled = output.Flag()
+    baseTheme = output.Text(source="base_theme")
+    backgroundColor = output.Text(source="background_color", required=False)
+    primaryColor = output.Text(source="primary_color", required=False)
+    secondaryColor = output.Text(source="secondary_color", required=False)
+    accentColor = output.Text(source="accent_color", required=False)
+    surfaceColor = output.Text(source="surface_color", required=False)
+    omit_when_none = frozenset(wire for _attribute, wire in THEME_COLOUR_WIRE_NAMES)
+
+
+class AppearanceSerializer(output.OutputSerializer):
+    themes = ThemeSerializer(many=True)
+
+
+class AppearanceConfigSerializer(output.OutputSerializer):
+    appearance = AppearanceSerializer(source="*")

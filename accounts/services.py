@@ -15,6 +15,9 @@ from accounts.domain import (
     THEME_COLOURS,
     ApiKey,
     AuthenticationConfig,
+    AuthMethodType,
+    AuthModeToAccessRoom,
+    AuthTransportMode,
     GlobalConfig,
     Theme,
     User,
@@ -83,9 +86,9 @@ def update_security_config(
         config = dataclasses.replace(
             get_global_config(),
             authentication=AuthenticationConfig(
-                auth_method_type=auth_method_type,
-                auth_mode_to_access_room=auth_mode_to_access_room,
-                auth_transport_mode=auth_transport_mode,
+                auth_method_type=AuthMethodType(auth_method_type),
+                auth_mode_to_access_room=AuthModeToAccessRoom(auth_mode_to_access_room),
+                auth_transport_mode=AuthTransportMode(auth_transport_mode),
             ),
         )
         _global_config.save(config)

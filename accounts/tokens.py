@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import Any, TypeGuard
 
 import jwt
 from django.conf import settings
@@ -76,7 +76,7 @@ def parse_metadata(claims: dict[str, Any]) -> Any:
         return None
 
 
-def valid_participant_metadata(metadata: Any) -> bool:
+def valid_participant_metadata(metadata: Any) -> TypeGuard[dict[str, Any]]:
     if not isinstance(metadata, dict):
         return False
     url = metadata.get("livekitUrl")

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +15,7 @@ from accounts.authentication import (
     admin,
     anonymous,
     chain,
+    principal_of,
     read_refresh_token,
     transport_mode,
     user,
@@ -23,18 +23,23 @@ from accounts.authentication import (
 from accounts.domain import AuthTransportMode
 from accounts.errors import NoRefreshTokenError
 from accounts.serializers import (
+    AccessTokenSerializer,
+    ApiKeySerializer,
+    AppearanceConfigSerializer,
+    AuthTokensSerializer,
     ChangePasswordSerializer,
     LoginSerializer,
+    ProfileSerializer,
     RoomsAppearanceUpdateSerializer,
+    SecurityConfigSerializer,
     SecurityConfigUpdateSerializer,
+    WebhooksConfigSerializer,
     WebhooksConfigUpdateSerializer,
-    appearance_body,
-    security_config_body,
     theme_from_validated,
-    webhooks_config_body,
 )
 from meet import ratelimit
 from meet.api.cookies import clear_cookie, set_token_cookie
+from meet.api.output import MessageSerializer, render_many
 from meet.api.views import MeetAPIView
 from meet.http import client_ip
 
@@ -48,7 +53,7 @@ def _cookie_mode(request: Request) -> bool:
 class LoginView(MeetAPIView):
     operations = {"post": "generating access and refresh tokens"}
 
-    @extend_schema(request=LoginSerializer, responses={200: OpenApiTypes.OBJECT}, tags=["auth"])
+    @extend_schema(request=LoginSerializer, responses={200: AuthTokensSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response | HttpResponse:
         data = self.validated(LoginSerializer, request.data)
         limited = settings.LOGIN_RATE_LIMIT_ENABLED
@@ -67,7 +72,7 @@ class LoginView(MeetAPIView):
         user_, tokens = services.login(username=data["username"], password=data["password"])
         message = f"User '{user_.username}' logged in successfully"
         if _cookie_mode(request):
-            response = Response({"message": message})
+            response = self.respond(AuthTokensSerializer, {"message": message})
             set_token_cookie(
                 response,
                 settings.ACCESS_TOKEN_COOKIE,
@@ -83,12 +88,13 @@ class LoginView(MeetAPIView):
                 max_age=settings.REFRESH_TOKEN_TTL_SECONDS,
             )
         else:
-            response = Response(
+            response = self.respond(
+                AuthTokensSerializer,
                 {
                     "message": message,
-                    "accessToken": tokens.access_token,
-                    "refreshToken": tokens.refresh_token,
-                }
+                    "access_token": tokens.access_token,
+                    "refresh_token": tokens.refresh_token,
+                },
             )
         if limited:
             ratelimit.uncount(rate_key)  # successful logins do not count
@@ -108,9 +114,9 @@ class LoginView(MeetAPIView):
 class LogoutView(MeetAPIView):
     operations = {"post": "logging out"}
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT}, tags=["auth"])
+    @extend_schema(request=None, responses={200: MessageSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
-        response = Response({"message": "Logout successful"})
+        response = self.respond(MessageSerializer, {"message": "Logout successful"})
         if _cookie_mode(request):
             clear_cookie(response, settings.ACCESS_TOKEN_COOKIE, path="/")
             clear_cookie(
@@ -124,7 +130,7 @@ class LogoutView(MeetAPIView):
 class RefreshView(MeetAPIView):
     operations = {"post": "refreshing token"}
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT}, tags=["auth"])
+    @extend_schema(request=None, responses={200: AccessTokenSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
         refresh_token = read_refresh_token(request)
         if not refresh_token:
@@ -132,7 +138,7 @@ class RefreshView(MeetAPIView):
         user_, access_token = services.refresh_access_token(refresh_token=refresh_token)
         message = f"Access token for user '{user_.username}' successfully refreshed"
         if _cookie_mode(request):
-            response = Response({"message": message})
+            response = self.respond(AccessTokenSerializer, {"message": message})
             set_token_cookie(
                 response,
                 settings.ACCESS_TOKEN_COOKIE,
@@ -141,11 +147,9 @@ class RefreshView(MeetAPIView):
                 max_age=settings.ACCESS_TOKEN_TTL_SECONDS,
             )
             return response
-        return Response({"message": message, "accessToken": access_token})
-
-
-def _api_key_body(api_key: Any) -> dict[str, Any]:
-    return {"key": api_key.key, "creationDate": api_key.creation_date}
+        return self.respond(
+            AccessTokenSerializer, {"message": message, "access_token": access_token}
+        )
 
 
 class ApiKeysView(MeetAPIView):
@@ -156,27 +160,27 @@ class ApiKeysView(MeetAPIView):
         "delete": "deleting API keys",
     }
 
-    @extend_schema(request=None, responses={201: OpenApiTypes.OBJECT}, tags=["api keys"])
+    @extend_schema(request=None, responses={201: ApiKeySerializer}, tags=["api keys"])
     def post(self, request: Request) -> Response:
-        return Response(_api_key_body(services.create_api_key()), status=201)
+        return self.respond(ApiKeySerializer, services.create_api_key(), 201)
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["api keys"])
+    @extend_schema(responses={200: ApiKeySerializer(many=True)}, tags=["api keys"])
     def get(self, request: Request) -> Response:
-        return Response([_api_key_body(api_key) for api_key in services.list_api_keys()])
+        return Response(render_many(ApiKeySerializer, services.list_api_keys()))
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["api keys"])
+    @extend_schema(responses={200: MessageSerializer}, tags=["api keys"])
     def delete(self, request: Request) -> Response:
         services.delete_api_keys()
-        return Response({"message": "API keys deleted successfully"})
+        return self.respond(MessageSerializer, {"message": "API keys deleted successfully"})
 
 
 class ProfileView(MeetAPIView):
     authentication_classes = chain(admin, user)
     operations = {"get": "getting user profile"}
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["users"])
+    @extend_schema(responses={200: ProfileSerializer}, tags=["users"])
     def get(self, request: Request) -> Response:
-        return Response({"username": request.user.username, "roles": list(request.user.roles)})
+        return self.respond(ProfileSerializer, principal_of(request))
 
 
 class ChangePasswordView(MeetAPIView):
@@ -184,37 +188,36 @@ class ChangePasswordView(MeetAPIView):
     operations = {"post": "changing password"}
 
     @extend_schema(
-        request=ChangePasswordSerializer, responses={200: OpenApiTypes.OBJECT}, tags=["users"]
+        request=ChangePasswordSerializer, responses={200: MessageSerializer}, tags=["users"]
     )
     def post(self, request: Request) -> Response:
         data = self.validated(ChangePasswordSerializer, request.data)
         services.change_password(
-            username=request.user.username,
+            username=principal_of(request).username,
             current_password=data["current_password"],
             new_password=data["new_password"],
         )
-        return Response(
-            {"message": f"Password for user '{request.user.username}' changed successfully"}
-        )
+        message = f"Password for user '{principal_of(request).username}' changed successfully"
+        return self.respond(MessageSerializer, {"message": message})
 
 
 class WebhooksConfigView(MeetAPIView):
     authentication_classes = chain(admin)
     operations = {"get": "getting webhooks config", "put": "updating webhooks config"}
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["global config"])
+    @extend_schema(responses={200: WebhooksConfigSerializer}, tags=["global config"])
     def get(self, request: Request) -> Response:
-        return Response(webhooks_config_body(services.get_global_config()))
+        return self.respond(WebhooksConfigSerializer, services.get_global_config().webhooks)
 
     @extend_schema(
         request=WebhooksConfigUpdateSerializer,
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: MessageSerializer},
         tags=["global config"],
     )
     def put(self, request: Request) -> Response:
         data = self.validated(WebhooksConfigUpdateSerializer, request.data)
         services.update_webhooks_config(enabled=data["enabled"], url=data.get("url"))
-        return Response({"message": "Webhooks config updated successfully"})
+        return self.respond(MessageSerializer, {"message": "Webhooks config updated successfully"})
 
 
 class SecurityConfigView(MeetAPIView):
@@ -222,13 +225,13 @@ class SecurityConfigView(MeetAPIView):
 
     authentication_by_method = {"GET": chain(anonymous), "PUT": chain(admin)}
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["global config"])
+    @extend_schema(responses={200: SecurityConfigSerializer}, tags=["global config"])
     def get(self, request: Request) -> Response:
-        return Response(security_config_body(services.get_global_config()))
+        return self.respond(SecurityConfigSerializer, services.get_global_config())
 
     @extend_schema(
         request=SecurityConfigUpdateSerializer,
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: MessageSerializer},
         tags=["global config"],
     )
     def put(self, request: Request) -> Response:
@@ -238,7 +241,7 @@ class SecurityConfigView(MeetAPIView):
             auth_mode_to_access_room=data["auth_mode_to_access_room"],
             auth_transport_mode=data["auth_transport_mode"],
         )
-        return Response({"message": "Security config updated successfully"})
+        return self.respond(MessageSerializer, {"message": "Security config updated successfully"})
 
 
 class RoomsAppearanceConfigView(MeetAPIView):
@@ -249,17 +252,18 @@ class RoomsAppearanceConfigView(MeetAPIView):
 
     authentication_by_method = {"GET": chain(anonymous), "PUT": chain(admin)}
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["global config"])
+    @extend_schema(responses={200: AppearanceConfigSerializer}, tags=["global config"])
     def get(self, request: Request) -> Response:
-        return Response(appearance_body(services.get_global_config()))
+        return self.respond(AppearanceConfigSerializer, services.get_global_config())
 
     @extend_schema(
         request=RoomsAppearanceUpdateSerializer,
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: MessageSerializer},
         tags=["global config"],
     )
     def put(self, request: Request) -> Response:
         data = self.validated(RoomsAppearanceUpdateSerializer, request.data)
         theme = theme_from_validated(data["appearance"]["themes"][0])
         services.update_rooms_appearance(theme=theme)
-        return Response({"message": "Rooms appearance config updated successfully"})
+        message = "Rooms appearance config updated successfully"
+        return self.respond(MessageSerializer, {"message": message})

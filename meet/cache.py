@@ -65,6 +65,15 @@ def set_json(key: str, value: Any) -> None:
         logger.warning("Redis cache write of %s failed: %s", key, error)
 
 
+def forget(*keys: str) -> None:
+    """Delete entries again after a storage delete: a reader that missed the cache while the
+    delete was in flight may have back-filled the old document. Best effort (logged)."""
+    try:
+        redis().delete(*(KEY_PREFIX + key for key in keys))
+    except RedisError as error:
+        logger.warning("Redis cache delete of %s failed: %s", ", ".join(keys), error)
+
+
 def invalidate(*keys: str) -> None:
     """Delete entries; raises 503 when Redis is down so no write goes ahead half-cached."""
     with redis_errors_as_503():

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         def main_help_text(self, commands_only: bool = False) -> str:
             # Only the listing leaves them out: Django's own checks still look commands up.
             everything = management.get_commands
-            management.get_commands = lambda: {  # type: ignore[assignment]
+            management.get_commands = lambda: {
                 name: app for name, app in everything().items() if name not in UNAVAILABLE
             }
             try:

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 INDEX_FILE = "index.html"
@@ -48,13 +49,13 @@ def express_not_found() -> HttpResponse:
     return response
 
 
-def _send_file(path: Path, content_type: str) -> HttpResponse:
+def _send_file(path: Path, content_type: str) -> HttpResponseBase:
     if not path.is_file():
         return express_not_found()
     return FileResponse(path.open("rb"), content_type=content_type)
 
 
-def index_response(request: HttpRequest) -> HttpResponse | None:
+def index_response(request: HttpRequest) -> HttpResponseBase | None:
     """The front end's ``index.html``, or ``None`` when no build is configured."""
     root = frontend_root()
     if root is None:
@@ -62,7 +63,7 @@ def index_response(request: HttpRequest) -> HttpResponse | None:
     return _send_file(root / INDEX_FILE, "text/html; charset=UTF-8")
 
 
-def webcomponent_response() -> HttpResponse:
+def webcomponent_response() -> HttpResponseBase:
     """The web-component bundle of the configured build (Express' 404 page without one)."""
     directory = getattr(settings, "MEET_FRONTEND_DIR", "")
     if not directory:
@@ -92,5 +93,5 @@ class StaticFilesMiddleware(WhiteNoiseMiddleware):
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):
-            return self.get_response(request)  # type: ignore[no-any-return]
-        return super().__call__(request)  # type: ignore[no-any-return]
+            return self.get_response(request)
+        return super().__call__(request)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
@@ -35,14 +36,14 @@ API_DOCS_CSP = (
 def api_docs(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """Any method and sub-path gets the API documentation page, as from the reference."""
     request.method = "GET"
-    response = _redoc(request)
+    response: HttpResponse = _redoc(request)
     # Nothing from other hosts, not even the bundle's "by Redocly" logo (it hides itself).
     response["Content-Security-Policy"] = API_DOCS_CSP
-    return response  # type: ignore[no-any-return]
+    return response
 
 
 @csrf_exempt
-def internal_api_docs(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+def internal_api_docs(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
     """``/internal-api/v1/docs``: served only when ``NODE_ENV=development``, as the reference
     (our one description covers both APIs); else the JSON 404 of any unknown path."""
     if settings.NODE_ENV != "development":

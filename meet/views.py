@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,7 +30,7 @@ def is_spa_path(request: HttpRequest) -> bool:
 
 
 @csrf_exempt
-def webcomponent(request: HttpRequest) -> HttpResponse:
+def webcomponent(request: HttpRequest) -> HttpResponseBase:
     """``GET /v1/openvidu-meet.js``: the configured build's web-component bundle."""
     if request.method not in ("GET", "HEAD"):
         return not_found(request)
@@ -37,7 +38,7 @@ def webcomponent(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt
-def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponseBase:
     """The reference's catch-all: GET/HEAD outside the APIs get the front end's ``index.html``
     (Express' 404 page when no build is configured, as the reference without its build), the
     rest ``404 {"error":"Path Not Found","message":"API path not implemented"}``."""
@@ -66,5 +67,5 @@ def _render(request: HttpRequest, response: Response) -> HttpResponse:
 
     response.accepted_renderer = MeetJSONRenderer()
     response.accepted_media_type = MeetJSONRenderer.media_type
-    response.renderer_context = {"request": Request(request)}
+    response.renderer_context = {"request": Request(request)}  # type: ignore[attr-defined]
     return response.render()

@@ -125,7 +125,7 @@ def delete_room(*, room_id: str, with_meeting: str, with_recordings: str) -> Del
         return _apply_deletion(room, has_recordings, with_meeting, with_recordings)
 
 
-def _schedule(room: Room, action: str) -> Room:
+def _schedule(room: Room, action: MeetingEndAction) -> Room:
     room = dataclasses.replace(room, meeting_end_action=action)
     rooms.save_room(room)
     return room

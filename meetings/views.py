@@ -3,46 +3,44 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.authentication import admin, api_key, chain, participant_token
-from meet.api.pagination import paginated_body
+from accounts.authentication import admin, api_key, chain, participant_token, principal_of
+from meet.api.output import MessageSerializer
+from meet.api.pagination import pagination
 from meet.api.query import query_params
 from meet.api.views import MeetAPIView
 from meet.http import base_url_for
 from meetings import services
+from meetings.serializers import (
+    BulkRoomDeletionFailureSerializer,
+    BulkRoomDeletionSerializer,
+    RoomDeletionSerializer,
+    bulk_deletion,
+)
 from rooms import services as room_services
 from rooms.domain import RoomConfig
 from rooms.permissions import check_room_scope, is_speaker
 from rooms.serializers.public import (
     BulkDeleteQuerySerializer,
+    RoomConfigSerializer,
     RoomConfigUpdateSerializer,
     RoomCreateSerializer,
     RoomDeleteQuerySerializer,
     RoomListQuerySerializer,
-    config_body,
+    RoomListSerializer,
+    RoomSerializer,
     config_from_validated,
     parse_fields,
     policy_from_validated,
-    room_body,
     validated_room_id,
 )
 
 ADMIN_CHAIN = chain(api_key, admin)
 READ_CHAIN = chain(api_key, admin, participant_token)
 TAGS = ["rooms"]
-
-
-def _deletion_body(outcome: services.DeletionOutcome, base_url: str) -> dict[str, Any]:
-    body: dict[str, Any] = {"successCode": outcome.code, "message": outcome.message}
-    if outcome.room is not None:
-        body["room"] = room_body(outcome.room, base_url)
-    return body
 
 
 class RoomListView(MeetAPIView):
@@ -53,7 +51,7 @@ class RoomListView(MeetAPIView):
         "delete": "deleting rooms",
     }
 
-    @extend_schema(request=RoomCreateSerializer, responses={201: OpenApiTypes.OBJECT}, tags=TAGS)
+    @extend_schema(request=RoomCreateSerializer, responses={201: RoomSerializer}, tags=TAGS)
     def post(self, request: Request) -> Response:
         data = self.validated(RoomCreateSerializer, request.data)
         options = room_services.RoomOptions(
@@ -64,12 +62,12 @@ class RoomListView(MeetAPIView):
         )
         room = room_services.create_room(options=options)
         base_url = base_url_for(request)
-        response = Response(room_body(room, base_url), status=201)
+        response = self.respond(RoomSerializer, room, 201, base_url=base_url)
         response["Location"] = f"{base_url}/api/v1/rooms/{room.room_id}"
         return response
 
     @extend_schema(
-        parameters=[RoomListQuerySerializer], responses={200: OpenApiTypes.OBJECT}, tags=TAGS
+        parameters=[RoomListQuerySerializer], responses={200: RoomListSerializer}, tags=TAGS
     )
     def get(self, request: Request) -> Response:
         query = self.validated(RoomListQuerySerializer, query_params(request))
@@ -78,13 +76,17 @@ class RoomListView(MeetAPIView):
             limit=query["max_items"],
             page_token=query.get("next_page_token"),
         )
-        fields = parse_fields(query.get("fields"))
-        base_url = base_url_for(request)
-        rooms = [room_body(room, base_url, fields=fields) for room in page.items]
-        return Response(paginated_body("rooms", rooms, page, query["max_items"]))
+        return self.respond(
+            RoomListSerializer,
+            {"rooms": page.items, "pagination": pagination(page, query["max_items"])},
+            base_url=base_url_for(request),
+            fields=parse_fields(query.get("fields")),
+        )
 
     @extend_schema(
-        parameters=[BulkDeleteQuerySerializer], responses={200: OpenApiTypes.OBJECT}, tags=TAGS
+        parameters=[BulkDeleteQuerySerializer],
+        responses={200: BulkRoomDeletionSerializer, 400: BulkRoomDeletionFailureSerializer},
+        tags=TAGS,
     )
     def delete(self, request: Request) -> Response:
         query = self.validated(BulkDeleteQuerySerializer, query_params(request))
@@ -93,53 +95,31 @@ class RoomListView(MeetAPIView):
             with_meeting=query["with_meeting"],
             with_recordings=query["with_recordings"],
         )
-        base_url = base_url_for(request)
-        successful = [
-            {"roomId": outcome.room_id, **_deletion_body(outcome, base_url)}
-            for outcome in result.successful
-        ]
-        if not result.failed:
-            return Response(
-                {
-                    "message": "All rooms successfully processed for deletion",
-                    "successful": successful,
-                }
-            )
-        failed = [
-            {"roomId": room_id, "error": error.error, "message": error.message}
-            for room_id, error in result.failed
-        ]
-        return Response(
-            {
-                "message": f"{len(failed)} room(s) failed to process while deleting",
-                "successful": successful,
-                "failed": failed,
-            },
-            status=400,
-        )
+        serializer, body, status = bulk_deletion(result)
+        return self.respond(serializer, body, status, base_url=base_url_for(request))
 
 
 class RoomDetailView(MeetAPIView):
     authentication_by_method = {"GET": READ_CHAIN, "DELETE": ADMIN_CHAIN}
     operations = {"get": "getting room '{roomId}'", "delete": "deleting room '{roomId}'"}
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=TAGS)
+    @extend_schema(responses={200: RoomSerializer}, tags=TAGS)
     def get(self, request: Request, roomId: str) -> Response:  # noqa: N803 - the route's name
         room_id = validated_room_id(roomId)
-        check_room_scope(request.user, room_id)
+        check_room_scope(principal_of(request), room_id)
         room = room_services.get_room(room_id)
-        fields = parse_fields(query_params(request).get("fields"))
-        return Response(
-            room_body(
-                room,
-                base_url_for(request),
-                fields=fields,
-                hide_moderator_url=is_speaker(request.user),
-            )
+        return self.respond(
+            RoomSerializer,
+            room,
+            base_url=base_url_for(request),
+            fields=parse_fields(query_params(request).get("fields")),
+            hide_moderator_url=is_speaker(principal_of(request)),
         )
 
     @extend_schema(
-        parameters=[RoomDeleteQuerySerializer], responses={200: OpenApiTypes.OBJECT}, tags=TAGS
+        parameters=[RoomDeleteQuerySerializer],
+        responses={200: RoomDeletionSerializer, 202: RoomDeletionSerializer},
+        tags=TAGS,
     )
     def delete(self, request: Request, roomId: str) -> Response:  # noqa: N803
         room_id = validated_room_id(roomId, field="")
@@ -149,9 +129,8 @@ class RoomDetailView(MeetAPIView):
             with_meeting=query["with_meeting"],
             with_recordings=query["with_recordings"],
         )
-        return Response(
-            _deletion_body(outcome, base_url_for(request)), status=202 if outcome.scheduled else 200
-        )
+        status = 202 if outcome.scheduled else 200
+        return self.respond(RoomDeletionSerializer, outcome, status, base_url=base_url_for(request))
 
 
 class RoomConfigView(MeetAPIView):
@@ -161,17 +140,18 @@ class RoomConfigView(MeetAPIView):
         "put": "updating room config for room '{roomId}'",
     }
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=TAGS)
+    @extend_schema(responses={200: RoomConfigSerializer}, tags=TAGS)
     def get(self, request: Request, roomId: str) -> Response:  # noqa: N803
         room_id = validated_room_id(roomId)
-        check_room_scope(request.user, room_id)
-        return Response(config_body(room_services.get_room(room_id).config))
+        check_room_scope(principal_of(request), room_id)
+        return self.respond(RoomConfigSerializer, room_services.get_room(room_id).config)
 
     @extend_schema(
-        request=RoomConfigUpdateSerializer, responses={200: OpenApiTypes.OBJECT}, tags=TAGS
+        request=RoomConfigUpdateSerializer, responses={200: MessageSerializer}, tags=TAGS
     )
     def put(self, request: Request, roomId: str) -> Response:  # noqa: N803
         room_id = validated_room_id(roomId)
         data = self.validated(RoomConfigUpdateSerializer, request.data)
         services.update_room_config(room_id=room_id, config=config_from_validated(data["config"]))
-        return Response({"message": f"Room config for room '{room_id}' updated successfully"})
+        message = f"Room config for room '{room_id}' updated successfully"
+        return self.respond(MessageSerializer, {"message": message})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from meet import javascript
 from meet.livekit_types import Egress, EgressStatus
@@ -80,7 +79,7 @@ class Recording:
     recording_id: str
     room_id: str
     room_name: str
-    status: str
+    status: RecordingStatus
     filename: str | None = None
     start_date: float | int = 0
     end_date: float | int | None = None
@@ -128,47 +127,6 @@ def recording_from_egress(info: Egress, room_name: str) -> Recording:
 
 def is_recording_egress(info: Egress) -> bool:
     return bool(info.file_results) and not info.has_stream_results
-
-
-def recording_to_json(recording: Recording) -> dict[str, Any]:
-    """The stored and wire form: undefined fields omitted, key order as the reference."""
-    raw: dict[str, Any] = {
-        "recordingId": recording.recording_id,
-        "roomId": recording.room_id,
-        "roomName": recording.room_name,
-        "status": recording.status,
-    }
-    if recording.filename is not None:
-        raw["filename"] = recording.filename
-    raw["startDate"] = recording.start_date
-    for key, value in (
-        ("endDate", recording.end_date),
-        ("duration", recording.duration),
-        ("size", recording.size),
-        ("errorCode", recording.error_code),
-        ("error", recording.error),
-        ("details", recording.details),
-    ):
-        if value is not None:
-            raw[key] = value
-    return raw
-
-
-def recording_from_json(raw: dict[str, Any]) -> Recording:
-    return Recording(
-        recording_id=str(raw["recordingId"]),
-        room_id=str(raw.get("roomId", "")),
-        room_name=str(raw.get("roomName", "")),
-        status=str(raw.get("status", RecordingStatus.FAILED)),
-        filename=raw.get("filename"),
-        start_date=raw.get("startDate", 0),
-        end_date=raw.get("endDate"),
-        duration=raw.get("duration"),
-        size=raw.get("size"),
-        error_code=raw.get("errorCode"),
-        error=raw.get("error"),
-        details=raw.get("details"),
-    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

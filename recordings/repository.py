@@ -24,8 +24,7 @@ from recordings.domain import (
     ArchivedRoom,
     Recording,
     RecordingId,
-    recording_from_json,
-    recording_to_json,
+    RecordingStatus,
 )
 
 logger = logging.getLogger(__name__)
@@ -48,6 +47,47 @@ def _secrets_key(recording_id: RecordingId) -> str:
 
 def media_key(recording_id: RecordingId) -> str:
     return keys.recording_media_key(recording_id.room_id, recording_id.uid)
+
+
+def recording_to_json(recording: Recording) -> dict[str, Any]:
+    """The stored form: undefined fields omitted, key order as the reference."""
+    raw: dict[str, Any] = {
+        "recordingId": recording.recording_id,
+        "roomId": recording.room_id,
+        "roomName": recording.room_name,
+        "status": recording.status,
+    }
+    if recording.filename is not None:
+        raw["filename"] = recording.filename
+    raw["startDate"] = recording.start_date
+    for key, value in (
+        ("endDate", recording.end_date),
+        ("duration", recording.duration),
+        ("size", recording.size),
+        ("errorCode", recording.error_code),
+        ("error", recording.error),
+        ("details", recording.details),
+    ):
+        if value is not None:
+            raw[key] = value
+    return raw
+
+
+def recording_from_json(raw: dict[str, Any]) -> Recording:
+    return Recording(
+        recording_id=str(raw["recordingId"]),
+        room_id=str(raw.get("roomId", "")),
+        room_name=str(raw.get("roomName", "")),
+        status=RecordingStatus(str(raw.get("status", RecordingStatus.FAILED))),
+        filename=raw.get("filename"),
+        start_date=raw.get("startDate", 0),
+        end_date=raw.get("endDate"),
+        duration=raw.get("duration"),
+        size=raw.get("size"),
+        error_code=raw.get("errorCode"),
+        error=raw.get("error"),
+        details=raw.get("details"),
+    )
 
 
 def egress_filepath(room_id: str, uid: str) -> str:
@@ -98,15 +138,17 @@ class RecordingRepository:
         half-way leaves metadata that a retry deletes, never media nobody can find."""
         if not recording_ids:
             return
-        cache.invalidate(
+        cache_keys = [
             *[redis_keys.recording(rid) for rid in recording_ids],
             *[redis_keys.recording_secrets(rid) for rid in recording_ids],
-        )
+        ]
+        cache.invalidate(*cache_keys)
         self._remember_deleted(recording_ids)
         store = get_object_store()
         store.delete_many([media_key(rid) for rid in recording_ids])
         store.delete_many([_secrets_key(rid) for rid in recording_ids])
         store.delete_many([_metadata_key(rid) for rid in recording_ids])
+        cache.forget(*cache_keys)
 
     @staticmethod
     def _remember_deleted(recording_ids: list[RecordingId]) -> None:

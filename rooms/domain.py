@@ -48,7 +48,7 @@ class RecordingAccess(StrEnum):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecordingConfig:
     enabled: bool = True
-    allow_access_to: str | None = RecordingAccess.ADMIN_MODERATOR_SPEAKER
+    allow_access_to: RecordingAccess | None = RecordingAccess.ADMIN_MODERATOR_SPEAKER
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,8 +60,8 @@ class RoomConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AutoDeletionPolicy:
-    with_meeting: str = WithMeeting.WHEN_MEETING_ENDS
-    with_recordings: str = WithRecordings.CLOSE
+    with_meeting: WithMeeting = WithMeeting.WHEN_MEETING_ENDS
+    with_recordings: WithRecordings = WithRecordings.CLOSE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,8 +78,8 @@ class Room:
     config: RoomConfig = field(default_factory=RoomConfig)
     moderator_url: str = ""
     speaker_url: str = ""
-    status: str = RoomStatus.OPEN
-    meeting_end_action: str = MeetingEndAction.NONE
+    status: RoomStatus = RoomStatus.OPEN
+    meeting_end_action: MeetingEndAction = MeetingEndAction.NONE
 
     @property
     def moderator_secret(self) -> str | None:

@@ -7,6 +7,7 @@ continuation tokens (never the whole bucket) and read the page's rooms from Redi
 
 from __future__ import annotations
 
+import builtins
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +17,18 @@ from meet import cache, redis_keys
 from meet.pagination import Page
 from meet.redis_connection import RedisError, redis
 from meet.storage import get_object_store, keys
-from rooms.domain import AutoDeletionPolicy, RecordingConfig, Room, RoomConfig, path_of
+from rooms.domain import (
+    AutoDeletionPolicy,
+    MeetingEndAction,
+    RecordingAccess,
+    RecordingConfig,
+    Room,
+    RoomConfig,
+    RoomStatus,
+    WithMeeting,
+    WithRecordings,
+    path_of,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +53,11 @@ def config_to_json(config: RoomConfig) -> dict[str, Any]:
 def config_from_json(raw: dict[str, Any] | None) -> RoomConfig:
     raw = raw or {}
     recording = raw.get("recording") or {}
+    access = recording.get("allowAccessTo")
     return RoomConfig(
         recording=RecordingConfig(
             enabled=bool(recording.get("enabled", True)),
-            allow_access_to=recording.get("allowAccessTo"),
+            allow_access_to=None if access is None else RecordingAccess(str(access)),
         ),
         chat_enabled=bool((raw.get("chat") or {}).get("enabled", True)),
         virtual_background_enabled=bool((raw.get("virtualBackground") or {}).get("enabled", True)),
@@ -81,14 +94,14 @@ class RoomRepository:
             creation_date=raw.get("creationDate", 0),
             auto_deletion_date=raw.get("autoDeletionDate"),
             auto_deletion_policy=AutoDeletionPolicy(
-                with_meeting=str(policy.get("withMeeting", "fail")),
-                with_recordings=str(policy.get("withRecordings", "fail")),
+                with_meeting=WithMeeting(str(policy.get("withMeeting", "fail"))),
+                with_recordings=WithRecordings(str(policy.get("withRecordings", "fail"))),
             ),
             config=config_from_json(raw.get("config")),
             moderator_url=str(raw.get("moderatorUrl", "")),
             speaker_url=str(raw.get("speakerUrl", "")),
-            status=str(raw.get("status", "open")),
-            meeting_end_action=str(raw.get("meetingEndAction", "none")),
+            status=RoomStatus(str(raw.get("status", "open"))),
+            meeting_end_action=MeetingEndAction(str(raw.get("meetingEndAction", "none"))),
         )
 
     def get(self, room_id: str) -> Room | None:
@@ -113,6 +126,7 @@ class RoomRepository:
     def delete(self, room_id: str) -> None:
         cache.invalidate(_cache_key(room_id))
         get_object_store().delete(keys.room_key(room_id))
+        cache.forget(_cache_key(room_id))
 
     def list(self, *, prefix: str, limit: int, page_token: str | None) -> Page[Room]:
         store = get_object_store()
@@ -135,7 +149,7 @@ class RoomRepository:
         )
 
     @staticmethod
-    def _cached_many(room_ids: list[str]) -> list[dict[str, Any] | None]:
+    def _cached_many(room_ids: builtins.list[str]) -> builtins.list[dict[str, Any] | None]:
         if not room_ids:
             return []
         try:

@@ -133,7 +133,9 @@ def update_room_status(*, room_id: str, status: str) -> tuple[Room, bool]:
             room = dataclasses.replace(room, meeting_end_action=MeetingEndAction.CLOSE)
             _rooms.save(room)
             return room, True
-        room = dataclasses.replace(room, status=status, meeting_end_action=MeetingEndAction.NONE)
+        room = dataclasses.replace(
+            room, status=RoomStatus(status), meeting_end_action=MeetingEndAction.NONE
+        )
         _rooms.save(room)
         return room, False
 

@@ -35,9 +35,9 @@ class AttemptResult:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Delivery:
     id: str
-    event: str
+    event: WebhookEvent
     url: str
-    status: str
+    status: DeliveryStatus
     attempts: int
     creation_date: int
     updated_at: int

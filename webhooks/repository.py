@@ -8,7 +8,7 @@ from typing import Any
 
 from meet import redis_keys
 from meet.redis_connection import RedisError, redis
-from webhooks.domain import Delivery
+from webhooks.domain import Delivery, DeliveryStatus, WebhookEvent
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +35,9 @@ class DeliveryRepository:
     def _from_json(raw: dict[str, Any]) -> Delivery:
         return Delivery(
             id=str(raw["id"]),
-            event=str(raw.get("event", "")),
+            event=WebhookEvent(str(raw.get("event", ""))),
             url=str(raw.get("url", "")),
-            status=str(raw.get("status", "")),
+            status=DeliveryStatus(str(raw.get("status", ""))),
             attempts=int(raw.get("attempts", 0)),
             creation_date=int(raw.get("creationDate", 0)),
             updated_at=int(raw.get("updatedAt", 0)),

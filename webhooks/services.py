@@ -141,7 +141,7 @@ def attempt_delivery(
     previous = _deliveries.get(delivery_id) if attempt > 1 else None
     base = previous or Delivery(
         id=delivery_id,
-        event=event,
+        event=WebhookEvent(event),
         url=config.url,
         status=DeliveryStatus.PENDING,
         attempts=0,

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.serializers import WebhookTestSerializer
+from meet.api.output import MessageSerializer
 from meet.api.views import MeetAPIView
 from webhooks import dispatch, services
 from webhooks.livekit_receiver import InvalidLiveKitWebhookError
@@ -20,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 
 @csrf_exempt
-def livekit_webhook(request: HttpRequest) -> HttpResponse:
+def livekit_webhook(request: HttpRequest) -> HttpResponseBase:
     """Always 200 with an empty body, as the reference answers LiveKit."""
     if request.method != "POST":
         from meet.views import not_found
@@ -44,9 +45,9 @@ class WebhookTestView(MeetAPIView):
     operations = {"post": "testing webhook URL"}
 
     @extend_schema(
-        request=WebhookTestSerializer, responses={200: OpenApiTypes.OBJECT}, tags=["global config"]
+        request=WebhookTestSerializer, responses={200: MessageSerializer}, tags=["global config"]
     )
     def post(self, request: Request) -> Response:
         data = self.validated(WebhookTestSerializer, request.data)
         services.test_webhook_url(url=data["url"])
-        return Response({"message": "Webhook URL is valid"})
+        return self.respond(MessageSerializer, {"message": "Webhook URL is valid"})

@@ -31,7 +31,7 @@ class SerializerForm(forms.Form):
     ``validated`` holds the serializer's ``validated_data``.
     """
 
-    serializer_class: ClassVar[type[Serializer]]  # type: ignore[type-arg]
+    serializer_class: ClassVar[type[Serializer]]
     error_fields: ClassVar[dict[str, str]] = {}
     # HTML ids are ``{id_prefix}_{field}``: forms sharing a page need distinct prefixes.
     id_prefix: ClassVar[str] = "id"

@@ -199,7 +199,9 @@ class RoomBulkDeleteForm(DeletionPolicyFields, SerializerForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         chosen = self.data.getlist("room_ids") if hasattr(self.data, "getlist") else []
-        self.fields["room_ids"].choices = [(value, value) for value in chosen]
+        room_ids = self.fields["room_ids"]
+        assert isinstance(room_ids, forms.MultipleChoiceField)
+        room_ids.choices = [(value, value) for value in chosen]
 
     def payload(self, cleaned: dict[str, Any]) -> dict[str, Any]:
         return {

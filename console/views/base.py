@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -27,7 +28,7 @@ from meet.errors import MeetError
 
 logger = logging.getLogger(__name__)
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 SESSION_USER = "console_user"
 SESSION_AUTH = "console_auth"  # changes with the password: other sessions end on a change
@@ -81,7 +82,7 @@ def console_view(view: View | None = None, *, public: bool = False, cacheable: b
 
     def decorate(function: View) -> View:
         @functools.wraps(function)
-        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not public:
                 user = signed_in_user(request)
                 if user is None:

@@ -9,7 +9,8 @@ room the link opens and how a front end joins it.
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from console.views.base import console_view
@@ -21,7 +22,7 @@ from rooms.domain import sanitize_room_id
 
 
 @console_view(public=True)
-def room_link(request: HttpRequest, room_id: str) -> HttpResponse:
+def room_link(request: HttpRequest, room_id: str) -> HttpResponseBase:
     if request.method not in ("GET", "HEAD"):
         return not_found(request)
     index = frontend.index_response(request)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -70,14 +71,14 @@ def maintenance_run(request: HttpRequest, collector: str) -> HttpResponse:
     return HttpResponseRedirect(f"{reverse('console:maintenance')}#{collector}")
 
 
-def static(request: HttpRequest, path: str) -> HttpResponse:
+def static(request: HttpRequest, path: str) -> HttpResponseBase:
     """The console's own CSS and JS (no separate static server in any mode)."""
-    response = serve(request, path, document_root=STATIC_ROOT)
+    response = serve(request, path, document_root=str(STATIC_ROOT))
     response["Cache-Control"] = "public, max-age=300"
     return response
 
 
-def root(request: HttpRequest) -> HttpResponse:
+def root(request: HttpRequest) -> HttpResponseBase:
     """``GET /``: the front end's ``index.html`` when a build is configured (as the reference),
     else operators land on the console."""
     if request.method not in ("GET", "HEAD"):

@@ -12,6 +12,7 @@ from django.http import (
     JsonResponse,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -79,7 +80,7 @@ def recording_detail(request: HttpRequest, recording_id: str) -> HttpResponse:
 
 @require_GET
 @console_view(cacheable=True)
-def recording_media(request: HttpRequest, recording_id: str) -> HttpResponse:
+def recording_media(request: HttpRequest, recording_id: str) -> HttpResponseBase:
     """The MP4, whole or the ``Range`` asked for (206), as ``/recordings/{id}/media``;
     ``?download=1`` makes it an attachment."""
     parsed = _recording_id(recording_id)
@@ -102,7 +103,7 @@ def recording_media(request: HttpRequest, recording_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @console_view
-def recording_download(request: HttpRequest) -> HttpResponse:
+def recording_download(request: HttpRequest) -> HttpResponseBase:
     """A ZIP of the chosen recordings, streamed as it is built (POST from the list's checkboxes,
     GET with ``?recording_ids=`` for a link)."""
     form = RecordingIdsForm.from_request(request.POST if request.method == "POST" else request.GET)

@@ -13,8 +13,10 @@ from typing import Any
 
 from rest_framework.response import Response
 
+from meet.api.output import TokenSerializer
 
-class _RawMorsel(Morsel):  # type: ignore[type-arg]
+
+class _RawMorsel(Morsel):
     def __init__(self, name: str, value: str, header_value: str) -> None:
         super().__init__()
         self.set(name, value, value)
@@ -45,7 +47,7 @@ def clear_cookie(response: Any, name: str, *, path: str) -> None:
 
 def token_response(token: str, *, cookie: str, max_age: int | None, in_cookie: bool) -> Response:
     """``{"token": ...}``, also set as the ``cookie`` when tokens travel in cookies."""
-    response = Response({"token": token})
+    response = Response(TokenSerializer({"token": token}).data)
     if in_cookie:
         set_token_cookie(response, cookie, token, path="/", max_age=max_age)
     return response

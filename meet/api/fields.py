@@ -51,7 +51,7 @@ def is_dirty(error: serializers.ValidationError) -> bool:
     return bool(getattr(error, "dirty", False))
 
 
-class ZodField(serializers.Field):  # type: ignore[type-arg]
+class ZodField(serializers.Field):
     expected = "unknown"
 
     def __init__(self, **kwargs: Any) -> None:
@@ -62,7 +62,7 @@ class ZodField(serializers.Field):  # type: ignore[type-arg]
     def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
         if data is None and not self.allow_null:
             raise type_error(self.expected, None)
-        return super().validate_empty_values(data)  # type: ignore[no-any-return]
+        return super().validate_empty_values(data)
 
     def to_representation(self, value: Any) -> Any:
         return value
@@ -93,7 +93,7 @@ class StringField(ZodField):
         self.transform = transform
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data: Any) -> str:
+    def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, str):
             raise type_error("string", data)
         value = data.strip() if self.trim else data
@@ -141,7 +141,7 @@ class EnumField(ZodField):
         self.expected = " | ".join(f"'{choice}'" for choice in choices)
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data: Any) -> str:
+    def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, str):
             raise type_error(self.expected, data)
         if data not in self.choices:
@@ -214,12 +214,13 @@ class ArrayField(ZodField):
         *,
         child: serializers.Field,
         length: tuple[int, str] | None = None,
-        **kwargs: Any,  # type: ignore[type-arg]
+        **kwargs: Any,
     ) -> None:
         self.child = child
         self.length = length
         super().__init__(**kwargs)
-        self.child.bind(field_name="", parent=self)
+        # A field as the child's parent, as DRF's own ListField binds it.
+        self.child.bind(field_name="", parent=self)  # type: ignore[arg-type]
 
     def to_internal_value(self, data: Any) -> list[Any]:
         if not isinstance(data, list):
@@ -236,11 +237,12 @@ class ArrayField(ZodField):
                 errors[index] = error.detail
                 dirty = dirty and is_dirty(error)
         if errors:
-            raise (CheckFailed if dirty else serializers.ValidationError)(errors)
+            # zod's error paths index arrays by number (the stubs only allow str keys).
+            raise (CheckFailed if dirty else serializers.ValidationError)(errors)  # type: ignore[arg-type]
         return result
 
 
-class ZodSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ZodSerializer(serializers.Serializer):
     """An object schema: non-objects get zod's type error, unknown keys are dropped."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -250,7 +252,7 @@ class ZodSerializer(serializers.Serializer):  # type: ignore[type-arg]
     def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
         if data is None and not self.allow_null:
             raise type_error("object", None)
-        return super().validate_empty_values(data)  # type: ignore[no-any-return]
+        return super().validate_empty_values(data)
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, Mapping):
@@ -264,7 +266,7 @@ class ZodSerializer(serializers.Serializer):  # type: ignore[type-arg]
                 raw = field.get_value(data)
                 value = field.run_validation(raw)
             except serializers.ValidationError as error:
-                errors[field.field_name] = error.detail
+                errors[field.field_name or ""] = error.detail
                 aborted = aborted or not is_dirty(error)
                 if is_dirty(error) and raw is not empty:
                     self.set_value(dirty, field.source_attrs, raw)

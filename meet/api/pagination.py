@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from meet.api import output
 from meet.pagination import Page
 
 
-def paginated_body(
-    name: str, items: list[dict[str, Any]], page: Page[Any], max_items: int
-) -> dict[str, Any]:
-    pagination: dict[str, Any] = {"isTruncated": page.is_truncated}
-    if page.next_page_token:
-        pagination["nextPageToken"] = page.next_page_token
-    pagination["maxItems"] = max_items
-    return {name: items, "pagination": pagination}
+class PaginationSerializer(output.OutputSerializer):
+    isTruncated = output.Flag(source="is_truncated")
+    nextPageToken = output.Text(source="next_page_token", required=False)
+    maxItems = output.Number(source="max_items")
+    omit_when_none = frozenset({"nextPageToken"})
+
+
+def pagination(page: Page[Any], max_items: int) -> dict[str, Any]:
+    """What ``PaginationSerializer`` renders; no ``nextPageToken`` on the last page."""
+    return {
+        "is_truncated": page.is_truncated,
+        "next_page_token": page.next_page_token or None,
+        "max_items": max_items,
+    }
 
 
 def select_fields(item: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:

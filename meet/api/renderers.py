@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.renderers import JSONRenderer
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from meet import javascript
 
@@ -24,7 +26,8 @@ class MeetJSONRenderer(JSONRenderer):
 class AlwaysJSONNegotiation(BaseContentNegotiation):
     """The reference answers JSON whatever the ``Accept`` header says (no 406)."""
 
-    def select_parser(self, request: Any, parsers: list[Any]) -> Any:
+    def select_parser(self, request: Any, parsers: Iterable[BaseParser]) -> Any:
+        parsers = list(parsers)
         content_type = request.content_type or ""
         for parser in parsers:
             if parser.media_type != "*/*" and content_type.split(";")[0].strip().lower() == (
@@ -33,6 +36,8 @@ class AlwaysJSONNegotiation(BaseContentNegotiation):
                 return parser
         return parsers[-1] if parsers else None
 
-    def select_renderer(self, request: Any, renderers: list[Any], format_suffix: Any = None) -> Any:
-        renderer = renderers[0]
+    def select_renderer(
+        self, request: Any, renderers: Iterable[BaseRenderer], format_suffix: Any = None
+    ) -> Any:
+        renderer = next(iter(renderers))
         return renderer, renderer.media_type

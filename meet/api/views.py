@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
@@ -16,11 +18,11 @@ class MeetAPIView(APIView):
     # ``accounts.authentication.chain(...)`` so no endpoint inherits a scheme by accident.
     # ``operations`` names what each method does for the ``Unexpected error while …`` 500 body.
 
-    authentication_classes: ClassVar[list[Any]] = []
+    authentication_classes: Sequence[Any] = []
     # Per-method chains where the methods of one URL differ (e.g. GET anonymous, PUT admin).
     authentication_by_method: ClassVar[dict[str, list[Any]]] = {}
-    permission_classes: ClassVar[list[Any]] = []
-    operations: ClassVar[dict[str, str]] = {}
+    permission_classes: Sequence[Any] = []
+    operations: dict[str, str] = {}
 
     def get_authenticators(self) -> list[Any]:
         request = getattr(self, "request", None)
@@ -35,7 +37,13 @@ class MeetAPIView(APIView):
             request.data  # noqa: B018 - parsing raises MalformedBodyError
         super().initial(request, *args, **kwargs)
 
-    def validated(self, serializer_class: type[Serializer], data: Any) -> Any:  # type: ignore[type-arg]
+    def validated(self, serializer_class: type[Serializer], data: Any) -> Any:
         serializer = serializer_class(data=data)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
+
+    def respond(
+        self, serializer_class: type[Serializer], instance: Any, status: int = 200, **context: Any
+    ) -> Response:
+        """``instance`` rendered by its output serializer (``context`` goes to the serializer)."""
+        return Response(serializer_class(instance, context=context).data, status=status)

@@ -15,7 +15,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -195,7 +195,7 @@ class DjangoStorageObjectStore:
             return None
         except Exception as error:
             raise self._unavailable(error) from error
-        return FileObjectStream(handle, start, max(0, end - start + 1))
+        return FileObjectStream(cast(BinaryIO, handle), start, max(0, end - start + 1))
 
     def check_health(self) -> None:
         try:

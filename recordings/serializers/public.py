@@ -11,9 +11,10 @@ from typing import Any
 
 from rest_framework.fields import empty
 
+from meet.api import output
 from meet.api.fields import CheckFailed, StringField, ZodSerializer, type_error
-from meet.api.pagination import select_fields
-from recordings.domain import Recording, RecordingId, parse_recording_id, recording_to_json
+from meet.api.pagination import PaginationSerializer, select_fields
+from recordings.domain import Recording, RecordingId, parse_recording_id
 from rooms.serializers.public import PaginationQuerySerializer, RoomIdField
 
 RANGE_PATTERN = re.compile(r"bytes=[0-9]+-[0-9]*")  # JS /^bytes=\d+-\d*$/ (ASCII digits)
@@ -72,7 +73,7 @@ class RecordingIdListField(StringField):
             else:
                 parsed.append(recording_id)
         if errors:
-            raise CheckFailed(errors)
+            raise CheckFailed(errors)  # type: ignore[arg-type]  # indexed by item, as zod
         return parsed
 
 
@@ -167,16 +168,75 @@ class RecordingListQuerySerializer(PaginationQuerySerializer):
 # --- Output -----------------------------------------------------------------------------------
 
 
-def recording_body(recording: Recording, fields: list[str] | None = None) -> dict[str, Any]:
-    """MeetRecording as stored (§3.5), reduced to ``fields`` when given."""
-    return select_fields(recording_to_json(recording), fields)
+class RecordingSerializer(output.OutputSerializer):
+    """MeetRecordingInfo, reduced to the context's ``fields`` (in their order)."""
+
+    recordingId = output.Text(source="recording_id")
+    roomId = output.Text(source="room_id")
+    roomName = output.Text(source="room_name")
+    status = output.Text()
+    filename = output.Text(required=False)
+    startDate = output.Number(source="start_date")
+    endDate = output.Number(source="end_date", required=False)
+    duration = output.Number(required=False)
+    size = output.Number(required=False)
+    errorCode = output.Number(source="error_code", required=False)
+    error = output.Text(required=False)
+    details = output.Text(required=False)
+    omit_when_none = frozenset(
+        {"filename", "endDate", "duration", "size", "errorCode", "error", "details"}
+    )
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return select_fields(super().to_representation(instance), self.context.get("fields"))
 
 
-def bulk_deletion_body(deleted: list[str], failed: list[tuple[str, str]]) -> dict[str, Any]:
+def recording_body(recording: Recording) -> dict[str, Any]:
+    """``RecordingSerializer``'s body (also the ``data`` of the recording webhooks and the
+    cross-instance ``recording_active`` event)."""
+    return dict(output.render(RecordingSerializer, recording))
+
+
+class RecordingListSerializer(output.OutputSerializer):
+    recordings = RecordingSerializer(many=True)
+    pagination = PaginationSerializer()
+
+
+class RecordingDeletionFailureSerializer(output.OutputSerializer):
+    recordingId = output.Text(source="recording_id")
+    error = output.Text()
+
+
+class BulkRecordingDeletionSerializer(output.OutputSerializer):
+    """``DELETE /recordings`` when every recording was deleted (200)."""
+
+    message = output.Text()
+    deleted = output.TextList()
+
+
+class BulkRecordingDeletionFailureSerializer(BulkRecordingDeletionSerializer):
+    """``DELETE /recordings`` when one could not be deleted, or none was given (400)."""
+
+    failed = RecordingDeletionFailureSerializer(many=True)
+
+
+class RecordingUrlSerializer(output.OutputSerializer):
+    url = output.Text()
+
+
+def bulk_deletion(
+    deleted: list[str], failed: list[tuple[str, str]]
+) -> tuple[type[output.OutputSerializer], dict[str, Any], int]:
+    """The serializer, body and status of a bulk deletion's outcome."""
     if deleted and not failed:
-        return {"message": "All recordings deleted successfully", "deleted": deleted}
-    return {
-        "message": f"{len(failed)} recording(s) could not be deleted",
-        "deleted": deleted,
-        "failed": [{"recordingId": recording_id, "error": error} for recording_id, error in failed],
-    }
+        body = {"message": "All recordings deleted successfully", "deleted": deleted}
+        return BulkRecordingDeletionSerializer, body, 200
+    return (
+        BulkRecordingDeletionFailureSerializer,
+        {
+            "message": f"{len(failed)} recording(s) could not be deleted",
+            "deleted": deleted,
+            "failed": [{"recording_id": key, "error": error} for key, error in failed],
+        },
+        400,
+    )

@@ -20,8 +20,6 @@ from recordings.domain import (
     is_recording_egress,
     parse_recording_id,
     recording_from_egress,
-    recording_from_json,
-    recording_to_json,
 )
 from recordings.errors import (
     RecordingAlreadyStoppedError,
@@ -31,7 +29,13 @@ from recordings.errors import (
     RoomAlreadyRecordingError,
     RoomHasNoParticipantsError,
 )
-from recordings.repository import ArchivedRoomRepository, RecordingRepository, egress_filepath
+from recordings.repository import (
+    ArchivedRoomRepository,
+    RecordingRepository,
+    egress_filepath,
+    recording_from_json,
+)
+from recordings.serializers.public import recording_body
 from recordings.services import room_recordings
 from rooms import services as rooms
 from rooms.errors import RoomNotFoundError
@@ -230,7 +234,7 @@ def on_egress_event(event: WebhookEvent) -> None:
         logger.info("%s for deleted recording %s ignored", event.event, recording.recording_id)
         return
     _recordings.save(recording)
-    data = recording_to_json(recording)
+    data = recording_body(recording)
     if event.event == "egress_started":
         room_recordings.archive_room(room)
         _recordings.save_secrets(recording.id, secrets.token_hex(5), secrets.token_hex(5))

@@ -11,7 +11,6 @@ import re
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -20,13 +19,15 @@ from rest_framework.response import Response
 from accounts.authentication import participant_token, run_chain, transport_mode
 from accounts.domain import AuthTransportMode
 from meet.api.cookies import token_response
+from meet.api.output import TokenSerializer
 from meet.api.views import MeetAPIView
 from meet.errors import InsufficientPermissionsError
 from meet.http import base_url_for
 from meet.javascript import UNDEFINED
-from recordings.domain import Recording, parse_recording_id, recording_to_json
+from recordings.domain import Recording, parse_recording_id
 from recordings.errors import ArchivedRoomNotFoundError, RecordingDisabledError
 from recordings.serializers.internal import RecordingTokenSerializer, StartRecordingSerializer
+from recordings.serializers.public import RecordingSerializer
 from recordings.services import lifecycle, tokens
 from rooms import services as rooms
 from rooms.permissions import require_room_access
@@ -51,8 +52,10 @@ def _authorize_recording(request: Request, room_id: str) -> None:
         raise InsufficientPermissionsError()
 
 
-def _recording_response(request: Request, recording: Recording, status: int) -> Response:
-    response = Response(recording_to_json(recording), status=status)
+def _recording_response(
+    view: MeetAPIView, request: Request, recording: Recording, status: int
+) -> Response:
+    response = view.respond(RecordingSerializer, recording, status)
     response["Location"] = f"{base_url_for(request)}/api/v1/recordings/{recording.recording_id}"
     return response
 
@@ -61,20 +64,20 @@ class RecordingStartView(MeetAPIView):
     operations = {"post": "starting Room Composite Egress"}
 
     @extend_schema(
-        request=StartRecordingSerializer, responses={201: OpenApiTypes.OBJECT}, tags=TAGS
+        request=StartRecordingSerializer, responses={201: RecordingSerializer}, tags=TAGS
     )
     def post(self, request: Request) -> Response:
         room_id = self.validated(StartRecordingSerializer, request.data)["room_id"]
         _authorize_recording(request, room_id)
         self.operations = {"post": f"starting Room Composite Egress for room '{room_id}'"}
         recording = lifecycle.start_recording(room_id=room_id)
-        return _recording_response(request, recording, 201)
+        return _recording_response(self, request, recording, 201)
 
 
 class RecordingStopView(MeetAPIView):
     operations = {"post": "stopping recording '{recordingId}'"}
 
-    @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT}, tags=TAGS)
+    @extend_schema(request=None, responses={202: RecordingSerializer}, tags=TAGS)
     def post(self, request: Request, recordingId: str) -> Response:  # noqa: N803 - route name
         parsed = parse_recording_id(recordingId)
         if parsed is None:
@@ -83,15 +86,13 @@ class RecordingStopView(MeetAPIView):
             )
         _authorize_recording(request, parsed.room_id)
         recording = lifecycle.stop_recording(recording_id=parsed)
-        return _recording_response(request, recording, 202)
+        return _recording_response(self, request, recording, 202)
 
 
 class RecordingTokenView(MeetAPIView):
     operations = {"post": "generating recording token for room '{roomId}'"}
 
-    @extend_schema(
-        request=RecordingTokenSerializer, responses={200: OpenApiTypes.OBJECT}, tags=TAGS
-    )
+    @extend_schema(request=RecordingTokenSerializer, responses={200: TokenSerializer}, tags=TAGS)
     def post(self, request: Request, roomId: str) -> Response:  # noqa: N803
         if not _SAFE_ROOM_ID.match(roomId):  # the raw id is a storage key part here
             raise ArchivedRoomNotFoundError(roomId)

@@ -16,22 +16,28 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from meet.api.pagination import paginated_body
+from accounts.authentication import principal_of
+from meet.api.output import MessageSerializer
+from meet.api.pagination import pagination
 from meet.api.query import query_params
 from meet.api.views import MeetAPIView
 from meet.http import base_url_for
 from recordings import media, permissions, selectors
 from recordings.serializers.public import (
+    BulkRecordingDeletionFailureSerializer,
+    BulkRecordingDeletionSerializer,
     MediaRequestSerializer,
     RecordingIdSerializer,
     RecordingIdsQuerySerializer,
     RecordingListQuerySerializer,
+    RecordingListSerializer,
     RecordingRequestSerializer,
+    RecordingSerializer,
     RecordingUrlRequestSerializer,
-    bulk_deletion_body,
+    RecordingUrlSerializer,
+    bulk_deletion,
     parse_range,
     range_header,
-    recording_body,
 )
 from recordings.services import deletion
 from rooms.serializers.public import parse_fields
@@ -57,32 +63,42 @@ class RecordingListView(MeetAPIView):
     operations = {"get": "getting recordings", "delete": "deleting recordings"}
 
     @extend_schema(
-        parameters=[RecordingListQuerySerializer], responses={200: OpenApiTypes.OBJECT}, tags=TAGS
+        parameters=[RecordingListQuerySerializer],
+        responses={200: RecordingListSerializer},
+        tags=TAGS,
     )
     def get(self, request: Request) -> Response:
-        permissions.check_can_retrieve(request.user)
+        permissions.check_can_retrieve(principal_of(request))
         query = self.validated(RecordingListQuerySerializer, query_params(request))
         page = selectors.list_recordings(
             room_id_prefix=query.get("room_id", ""),
             limit=query["max_items"],
             page_token=query.get("next_page_token"),
-            only_room=permissions.token_room(request.user),
+            only_room=permissions.token_room(principal_of(request)),
         )
-        fields = parse_fields(query.get("fields"))
-        items = [recording_body(recording, fields) for recording in page.items]
-        return Response(paginated_body("recordings", items, page, query["max_items"]))
+        return self.respond(
+            RecordingListSerializer,
+            {"recordings": page.items, "pagination": pagination(page, query["max_items"])},
+            fields=parse_fields(query.get("fields")),
+        )
 
     @extend_schema(
-        parameters=[RecordingIdsQuerySerializer], responses={200: OpenApiTypes.OBJECT}, tags=TAGS
+        parameters=[RecordingIdsQuerySerializer],
+        responses={
+            200: BulkRecordingDeletionSerializer,
+            400: BulkRecordingDeletionFailureSerializer,
+        },
+        tags=TAGS,
     )
     def delete(self, request: Request) -> Response:
         query = self.validated(RecordingIdsQuerySerializer, query_params(request))
-        permissions.check_can_delete(request.user)
+        permissions.check_can_delete(principal_of(request))
         result = deletion.delete_recordings(
-            recording_ids=query["recording_ids"], room_id=permissions.token_room(request.user)
+            recording_ids=query["recording_ids"],
+            room_id=permissions.token_room(principal_of(request)),
         )
-        body = bulk_deletion_body(result.deleted, result.failed)
-        return Response(body, status=200 if result.deleted and not result.failed else 400)
+        serializer, body, status = bulk_deletion(result.deleted, result.failed)
+        return self.respond(serializer, body, status)
 
 
 class RecordingDownloadView(MeetAPIView):
@@ -94,9 +110,9 @@ class RecordingDownloadView(MeetAPIView):
     )
     def get(self, request: Request) -> StreamingHttpResponse:
         query = self.validated(RecordingIdsQuerySerializer, query_params(request))
-        permissions.check_can_retrieve(request.user)
+        permissions.check_can_retrieve(principal_of(request))
         recording_ids = selectors.recordings_of_room(
-            query["recording_ids"], permissions.token_room(request.user)
+            query["recording_ids"], permissions.token_room(principal_of(request))
         )
         response = StreamingHttpResponse(
             media.ZipBody(recording_ids), content_type="application/zip"
@@ -113,7 +129,7 @@ class RecordingDetailView(MeetAPIView):
         "delete": "deleting recording '{recordingId}'",
     }
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=TAGS)
+    @extend_schema(responses={200: RecordingSerializer}, tags=TAGS)
     def get(self, request: Request, recordingId: str) -> Response:  # noqa: N803 - route name
         params = query_params(request)
         data = self.validated(
@@ -125,15 +141,17 @@ class RecordingDetailView(MeetAPIView):
         )
         permissions.check_can_retrieve(principal, recording_id.room_id)
         recording = selectors.get_recording(recording_id)
-        return Response(recording_body(recording, parse_fields(params.get("fields"))))
+        fields = parse_fields(params.get("fields"))
+        return self.respond(RecordingSerializer, recording, fields=fields)
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=TAGS)
+    @extend_schema(responses={200: MessageSerializer}, tags=TAGS)
     def delete(self, request: Request, recordingId: str) -> Response:  # noqa: N803
         data = self.validated(RecordingIdSerializer, {"recordingId": recordingId})
         recording_id = data["recording_id"]
-        permissions.check_can_delete(request.user, recording_id.room_id)
+        permissions.check_can_delete(principal_of(request), recording_id.room_id)
         deletion.delete_recording(recording_id)
-        return Response({"message": f"Recording '{recording_id}' deleted successfully"})
+        message = f"Recording '{recording_id}' deleted successfully"
+        return self.respond(MessageSerializer, {"message": message})
 
 
 class RecordingMediaView(MeetAPIView):
@@ -166,17 +184,17 @@ class RecordingUrlView(MeetAPIView):
     authentication_classes = permissions.RECORDING_CHAIN
     operations = {"get": "getting URL for recording '{recordingId}'"}
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=TAGS)
+    @extend_schema(responses={200: RecordingUrlSerializer}, tags=TAGS)
     def get(self, request: Request, recordingId: str) -> Response:  # noqa: N803
         data = self.validated(
             RecordingUrlRequestSerializer,
             {"params": {"recordingId": recordingId}, "query": query_params(request)},
         )
         recording_id = data["params"]["recording_id"]
-        permissions.check_can_retrieve(request.user, recording_id.room_id)
+        permissions.check_can_retrieve(principal_of(request), recording_id.room_id)
         url = selectors.recording_url(
             recording_id=recording_id,
             private=data["query"]["private_access"],
             base_url=base_url_for(request),
         )
-        return Response({"url": url})
+        return self.respond(RecordingUrlSerializer, {"url": url})

@@ -8,6 +8,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from meet.api import output
 from meet.api.fields import (
     AnyField,
     BooleanField,
@@ -20,16 +21,19 @@ from meet.api.fields import (
     max_length,
     zod_type,
 )
-from meet.api.pagination import select_fields
+from meet.api.pagination import PaginationSerializer, select_fields
 from rooms.domain import (
     AutoDeletionPolicy,
+    RecordingAccess,
     RecordingConfig,
     Room,
     RoomConfig,
+    WithMeeting,
+    WithRecordings,
+    path_of,
     sanitize_room_id,
     sanitize_room_name,
 )
-from rooms.repository import RoomRepository, config_to_json
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 10
@@ -80,11 +84,11 @@ class RoomIdField(StringField):
 # --- Config -----------------------------------------------------------------------------------
 
 
-class EnabledSerializer(ZodSerializer):
+class EnabledInputSerializer(ZodSerializer):
     enabled = BooleanField()
 
 
-class RecordingConfigSerializer(ZodSerializer):
+class RecordingConfigInputSerializer(ZodSerializer):
     enabled = BooleanField()
     allowAccessTo = EnumField(
         ("admin", "admin_moderator", "admin_moderator_speaker"),
@@ -98,17 +102,21 @@ class RecordingConfigSerializer(ZodSerializer):
         return {}
 
 
-class RoomConfigSerializer(ZodSerializer):
-    recording = RecordingConfigSerializer()
-    chat = EnabledSerializer()
-    virtualBackground = EnabledSerializer(source="virtual_background")
+class RoomConfigInputSerializer(ZodSerializer):
+    recording = RecordingConfigInputSerializer()
+    chat = EnabledInputSerializer()
+    virtualBackground = EnabledInputSerializer(source="virtual_background")
+
+
+def _access(value: str | None) -> RecordingAccess | None:
+    return None if value is None else RecordingAccess(value)
 
 
 def config_from_validated(values: dict[str, Any]) -> RoomConfig:
     return RoomConfig(
         recording=RecordingConfig(
             enabled=values["recording"]["enabled"],
-            allow_access_to=values["recording"].get("allow_access_to"),
+            allow_access_to=_access(values["recording"].get("allow_access_to")),
         ),
         chat_enabled=values["chat"]["enabled"],
         virtual_background_enabled=values["virtual_background"]["enabled"],
@@ -118,7 +126,7 @@ def config_from_validated(values: dict[str, Any]) -> RoomConfig:
 # --- Create -----------------------------------------------------------------------------------
 
 
-class AutoDeletionPolicySerializer(ZodSerializer):
+class AutoDeletionPolicyInputSerializer(ZodSerializer):
     withMeeting = EnumField(WITH_MEETING, source="with_meeting")
     withRecordings = EnumField(WITH_RECORDINGS, source="with_recordings")
 
@@ -155,20 +163,23 @@ class RoomCreateSerializer(ZodSerializer):
             (_at_least_one_hour_ahead, "autoDeletionDate must be at least 1h in the future"),
         ),
     )
-    autoDeletionPolicy = AutoDeletionPolicySerializer(source="auto_deletion_policy", required=False)
-    config = RoomConfigSerializer(required=False)
+    autoDeletionPolicy = AutoDeletionPolicyInputSerializer(
+        source="auto_deletion_policy", required=False
+    )
+    config = RoomConfigInputSerializer(required=False)
 
 
 def policy_from_validated(values: dict[str, Any] | None) -> AutoDeletionPolicy:
     if not values:
         return AutoDeletionPolicy()
     return AutoDeletionPolicy(
-        with_meeting=values["with_meeting"], with_recordings=values["with_recordings"]
+        with_meeting=WithMeeting(values["with_meeting"]),
+        with_recordings=WithRecordings(values["with_recordings"]),
     )
 
 
 class RoomConfigUpdateSerializer(ZodSerializer):
-    config = RoomConfigSerializer()
+    config = RoomConfigInputSerializer()
 
 
 class RoomStatusUpdateSerializer(ZodSerializer):
@@ -191,7 +202,8 @@ class PaginationQuerySerializer(ZodSerializer):
         transform=_page_size,
     )
     nextPageToken = StringField(source="next_page_token", required=False)
-    fields = StringField(required=False)
+    # The wire name; DRF's metaclass moves declared fields off the class, so it shadows nothing.
+    fields = StringField(required=False)  # type: ignore[assignment]
 
 
 class RoomListQuerySerializer(PaginationQuerySerializer):
@@ -248,19 +260,112 @@ def parse_fields(value: Any) -> list[str] | None:
 # --- Output -----------------------------------------------------------------------------------
 
 
+class RoomLinkField(output.Text):
+    """A stored room link (``/room/{id}?secret=…``) made absolute with the context's
+    ``base_url``."""
+
+    def to_representation(self, value: Any) -> str:
+        return f"{self.context['base_url']}{path_of(str(value))}"
+
+
+class EnabledSerializer(output.OutputSerializer):
+    enabled = output.Flag()
+
+
+class ChatConfigSerializer(output.OutputSerializer):
+    enabled = output.Flag(source="chat_enabled")
+
+
+class VirtualBackgroundConfigSerializer(output.OutputSerializer):
+    enabled = output.Flag(source="virtual_background_enabled")
+
+
+class RecordingConfigSerializer(output.OutputSerializer):
+    enabled = output.Flag()
+    allowAccessTo = output.Text(source="allow_access_to", required=False)
+    omit_when_none = frozenset({"allowAccessTo"})
+
+
+class RoomConfigSerializer(output.OutputSerializer):
+    recording = RecordingConfigSerializer()
+    chat = ChatConfigSerializer(source="*")
+    virtualBackground = VirtualBackgroundConfigSerializer(source="*")
+
+
+class AutoDeletionPolicySerializer(output.OutputSerializer):
+    withMeeting = output.Text(source="with_meeting")
+    withRecordings = output.Text(source="with_recordings")
+
+
+class RoomSerializer(output.OutputSerializer):
+    """A room with absolute links (context ``base_url``); reduced to the context's ``fields``
+    (in their order) and without ``moderatorUrl`` when the context says ``hide_moderator_url``
+    (speakers never see it)."""
+
+    roomId = output.Text(source="room_id")
+    roomName = output.Text(source="room_name")
+    creationDate = output.Number(source="creation_date")
+    autoDeletionDate = output.Number(source="auto_deletion_date", required=False)
+    autoDeletionPolicy = AutoDeletionPolicySerializer(source="auto_deletion_policy")
+    config = RoomConfigSerializer()
+    moderatorUrl = RoomLinkField(source="moderator_url", required=False)
+    speakerUrl = RoomLinkField(source="speaker_url")
+    status = output.Text()
+    meetingEndAction = output.Text(source="meeting_end_action")
+    omit_when_none = frozenset({"autoDeletionDate"})
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        body = select_fields(super().to_representation(instance), self.context.get("fields"))
+        if self.context.get("hide_moderator_url"):
+            body.pop("moderatorUrl", None)
+        return body
+
+
+class RoomListSerializer(output.OutputSerializer):
+    rooms = RoomSerializer(many=True)
+    pagination = PaginationSerializer()
+
+
+class RoomMessageSerializer(output.OutputSerializer):
+    message = output.Text()
+    room = RoomSerializer()
+
+
+class RoleLiveKitPermissionsSerializer(output.OutputSerializer):
+    roomJoin = output.Flag()
+    room = output.Text()
+    canPublish = output.Flag()
+    canSubscribe = output.Flag()
+    canPublishData = output.Flag()
+    canUpdateOwnMetadata = output.Flag()
+
+
+class RoleOpenViduPermissionsSerializer(output.OutputSerializer):
+    canRecord = output.Flag()
+    canChat = output.Flag()
+    canChangeVirtualBackground = output.Flag()
+
+
+class RolePermissionsSerializer(output.OutputSerializer):
+    livekit = RoleLiveKitPermissionsSerializer()
+    openvidu = RoleOpenViduPermissionsSerializer()
+
+
+class RoomRoleSerializer(output.OutputSerializer):
+    role = output.Text()
+    permissions = RolePermissionsSerializer()
+
+
 def room_body(
     room: Room, base_url: str, *, fields: list[str] | None = None, hide_moderator_url: bool = False
 ) -> dict[str, Any]:
-    """The stored document with absolute links (the wire and the stored form differ only
-    there), reduced to ``fields``; speakers never see the moderator link."""
-    body = RoomRepository.to_json(room)
-    body["moderatorUrl"] = f"{base_url}{body['moderatorUrl']}"
-    body["speakerUrl"] = f"{base_url}{body['speakerUrl']}"
-    body = select_fields(body, fields)
-    if hide_moderator_url:
-        body.pop("moderatorUrl", None)
-    return body
-
-
-def config_body(config: RoomConfig) -> dict[str, Any]:
-    return config_to_json(config)
+    """``RoomSerializer``'s body (also the ``data`` of the meeting webhooks)."""
+    return dict(
+        output.render(
+            RoomSerializer,
+            room,
+            base_url=base_url,
+            fields=fields,
+            hide_moderator_url=hide_moderator_url,
+        )
+    )

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.authentication import chain, participant_token, read_participant_token, transport_mode
+from accounts.authentication import (
+    chain,
+    participant_token,
+    principal_of,
+    read_participant_token,
+    transport_mode,
+)
 from accounts.domain import AuthTransportMode
 from accounts.errors import InvalidParticipantTokenError
 from meet.api.cookies import token_response
+from meet.api.output import MessageSerializer, TokenSerializer, render_many
 from meet.api.views import MeetAPIView
 from rooms import participants
 from rooms.errors import NoParticipantTokenError
@@ -20,7 +26,7 @@ from rooms.serializers.internal import (
     ParticipantRoleSerializer,
     ParticipantTokenSerializer,
 )
-from rooms.serializers.public import validated_room_id
+from rooms.serializers.public import RoomRoleSerializer, validated_room_id
 
 TAGS = ["internal rooms"]
 
@@ -33,9 +39,10 @@ def _token_response(request: Request, token: str, cookie: str, max_age: int | No
 class RoomRolesView(MeetAPIView):
     operations = {"get": "getting room roles and permissions for room '{roomId}'"}
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=TAGS)
+    @extend_schema(responses={200: RoomRoleSerializer(many=True)}, tags=TAGS)
     def get(self, request: Request, roomId: str) -> Response:  # noqa: N803 - route name
-        return Response(participants.room_roles(validated_room_id(roomId)))
+        roles = participants.room_roles(validated_room_id(roomId))
+        return Response(render_many(RoomRoleSerializer, roles))
 
 
 class RoomRoleView(MeetAPIView):
@@ -43,17 +50,16 @@ class RoomRoleView(MeetAPIView):
         "get": "getting room role and permissions for room '{roomId}' and secret '{secret}'"
     }
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=TAGS)
+    @extend_schema(responses={200: RoomRoleSerializer}, tags=TAGS)
     def get(self, request: Request, roomId: str, secret: str) -> Response:  # noqa: N803
-        return Response(participants.room_role_for_secret(validated_room_id(roomId), secret))
+        role = participants.room_role_for_secret(validated_room_id(roomId), secret)
+        return self.respond(RoomRoleSerializer, role)
 
 
 class ParticipantTokenView(MeetAPIView):
     operations = {"post": "generating participant token for room '{roomId}'"}
 
-    @extend_schema(
-        request=ParticipantTokenSerializer, responses={200: OpenApiTypes.OBJECT}, tags=TAGS
-    )
+    @extend_schema(request=ParticipantTokenSerializer, responses={200: TokenSerializer}, tags=TAGS)
     def post(self, request: Request) -> Response:
         data = self.validated(ParticipantTokenSerializer, request.data)
         room, role = participants.resolve_role(data["room_id"], data["secret"])
@@ -71,9 +77,7 @@ class ParticipantTokenView(MeetAPIView):
 class ParticipantTokenRefreshView(MeetAPIView):
     operations = {"post": "refreshing participant token for room '{roomId}'"}
 
-    @extend_schema(
-        request=ParticipantTokenSerializer, responses={200: OpenApiTypes.OBJECT}, tags=TAGS
-    )
+    @extend_schema(request=ParticipantTokenSerializer, responses={200: TokenSerializer}, tags=TAGS)
     def post(self, request: Request) -> Response:
         data = self.validated(ParticipantTokenSerializer, request.data)
         room, role = participants.resolve_role(data["room_id"], data["secret"])
@@ -98,25 +102,26 @@ class MeetingView(MeetAPIView):
     authentication_classes = chain(participant_token)
     operations = {"delete": "ending meeting from room '{roomId}'"}
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["meetings"])
+    @extend_schema(responses={200: MessageSerializer}, tags=["meetings"])
     def delete(self, request: Request, roomId: str) -> Response:  # noqa: N803
         room_id = validated_room_id(roomId)
-        check_moderator(request.user, room_id)
+        check_moderator(principal_of(request), room_id)
         participants.end_meeting(room_id)
-        return Response({"message": f"Meeting in room '{room_id}' ended successfully"})
+        message = f"Meeting in room '{room_id}' ended successfully"
+        return self.respond(MessageSerializer, {"message": message})
 
 
 class MeetingParticipantView(MeetAPIView):
     authentication_classes = chain(participant_token)
     operations = {"delete": "kicking participant '{participantIdentity}' from room '{roomId}'"}
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["meetings"])
+    @extend_schema(responses={200: MessageSerializer}, tags=["meetings"])
     def delete(self, request: Request, roomId: str, participantIdentity: str) -> Response:  # noqa: N803
         room_id = validated_room_id(roomId)
-        check_moderator(request.user, room_id)
+        check_moderator(principal_of(request), room_id)
         participants.kick_participant(room_id, participantIdentity)
         message = f"Participant '{participantIdentity}' kicked successfully from room '{room_id}'"
-        return Response({"message": message})
+        return self.respond(MessageSerializer, {"message": message})
 
 
 class MeetingParticipantRoleView(MeetAPIView):
@@ -124,13 +129,12 @@ class MeetingParticipantRoleView(MeetAPIView):
     operations = {"put": "changing role for participant '{participantIdentity}' in room '{roomId}'"}
 
     @extend_schema(
-        request=ParticipantRoleSerializer, responses={200: OpenApiTypes.OBJECT}, tags=["meetings"]
+        request=ParticipantRoleSerializer, responses={200: MessageSerializer}, tags=["meetings"]
     )
     def put(self, request: Request, roomId: str, participantIdentity: str) -> Response:  # noqa: N803
         room_id = validated_room_id(roomId)
-        check_moderator(request.user, room_id)
+        check_moderator(principal_of(request), room_id)
         role = self.validated(ParticipantRoleSerializer, request.data)["role"]
         participants.change_participant_role(room_id, participantIdentity, role)
-        return Response(
-            {"message": f"Participant '{participantIdentity}' role updated to '{role}'"}
-        )
+        message = f"Participant '{participantIdentity}' role updated to '{role}'"
+        return self.respond(MessageSerializer, {"message": message})

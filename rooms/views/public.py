@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,8 +11,8 @@ from meet.api.views import MeetAPIView
 from meet.http import base_url_for
 from rooms import services
 from rooms.serializers.public import (
+    RoomMessageSerializer,
     RoomStatusUpdateSerializer,
-    room_body,
     validated_room_id,
 )
 
@@ -27,14 +26,21 @@ class RoomStatusView(MeetAPIView):
     operations = {"put": "updating room status for room '{roomId}'"}
 
     @extend_schema(
-        request=RoomStatusUpdateSerializer, responses={200: OpenApiTypes.OBJECT}, tags=TAGS
+        request=RoomStatusUpdateSerializer,
+        responses={200: RoomMessageSerializer, 202: RoomMessageSerializer},
+        tags=TAGS,
     )
     def put(self, request: Request, roomId: str) -> Response:  # noqa: N803
         room_id = validated_room_id(roomId)
         status = self.validated(RoomStatusUpdateSerializer, request.data)["status"]
         room, scheduled = services.update_room_status(room_id=room_id, status=status)
-        body = room_body(room, base_url_for(request))
         if scheduled:
             message = f"Room '{room_id}' scheduled to be closed when the meeting ends"
-            return Response({"message": message, "room": body}, status=202)
-        return Response({"message": f"Room '{room_id}' {status} successfully", "room": body})
+        else:
+            message = f"Room '{room_id}' {status} successfully"
+        return self.respond(
+            RoomMessageSerializer,
+            {"message": message, "room": room},
+            202 if scheduled else 200,
+            base_url=base_url_for(request),
+        )

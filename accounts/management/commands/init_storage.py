@@ -25,7 +25,7 @@ class Command(BaseCommand):
         store = get_object_store()
         try:
             creating = options["create_bucket"] and hasattr(store, "ensure_bucket")
-            if creating and store.ensure_bucket():
+            if creating and store.ensure_bucket():  # type: ignore[attr-defined]
                 self.stdout.write("storage: bucket created")
             store.check_health()
             outcome = initialize_storage()
