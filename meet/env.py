@@ -7,6 +7,7 @@ start-up instead of silently falling back to a default.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import urlparse
@@ -126,3 +127,19 @@ def env_host_ports(name: str) -> list[tuple[str, int]]:
             raise ImproperlyConfigured(f"{name}: expected 'host:port' items, got '{item}'")
         result.append((parts[0], int(parts[1])))
     return result
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def env_networks(name: str, default: tuple[str, ...]) -> list[IPNetwork]:
+    """A comma list of IP addresses or CIDR networks (``10.0.0.0/8,fd00::/8,192.0.2.1``)."""
+    networks: list[IPNetwork] = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                f"{name}: expected IP addresses or networks, got '{item}'"
+            ) from error
+    return networks

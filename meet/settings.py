@@ -23,6 +23,7 @@ from meet.env import (
     env_host_ports,
     env_int,
     env_list,
+    env_networks,
     env_secret,
     env_str,
     env_url,
@@ -40,6 +41,12 @@ MEET_NAME_ID = env_str("MEET_NAME_ID", "openviduMeet")
 MEET_BASE_URL = env_str("MEET_BASE_URL", "").strip()
 if MEET_BASE_URL.endswith("/"):
     MEET_BASE_URL = MEET_BASE_URL[:-1]
+
+# Proxies whose X-Forwarded-For is believed (the client IP of the login limit and of logs). A
+# request from any other address is its own client, whatever headers it sends. The reference
+# trusts every sender ("trust proxy = true"), which lets a client rotate the header to escape
+# the login limit. Loopback by default: a proxy on the same host.
+TRUSTED_PROXIES = env_networks("MEET_TRUSTED_PROXIES", ("127.0.0.0/8", "::1/128"))
 
 _LOG_LEVELS = {
     "error": "ERROR",
