@@ -125,6 +125,16 @@ def held(resource: str, *, ttl_seconds: float, wait_seconds: float = 0) -> Itera
         release(lock)
 
 
+def claim_once(name: str, ttl_seconds: float) -> bool:
+    """True the first time ``name`` is claimed within ``ttl_seconds`` (``ov_meet:once:{name}``,
+    ``SET NX``): a marker that something was seen, never released. Raises 503 when Redis is
+    down."""
+    with redis_errors_as_503():
+        return bool(
+            redis().set(redis_keys.once(name), "1", nx=True, px=max(1, int(ttl_seconds * 1000)))
+        )
+
+
 def release(lock: Lock) -> bool:
     """Release if still ours. Never raises: a lock that cannot be released expires."""
     try:
