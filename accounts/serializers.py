@@ -57,7 +57,8 @@ class AuthMethodSerializer(ZodSerializer):
 
 class AuthenticationSerializer(ZodSerializer):
     authMethod = AuthMethodSerializer(source="auth_method")
-    authTransportMode = EnumField(("header", "cookie"), source="auth_transport_mode")
+    # Values in the contract's order (api-contract.md §5.7e): zod lists them in its messages.
+    authTransportMode = EnumField(("cookie", "header"), source="auth_transport_mode")
     authModeToAccessRoom = EnumField(
         ("none", "moderators_only", "all_users"), source="auth_mode_to_access_room"
     )

@@ -271,6 +271,8 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # Express' body-parser limit ("100kb"); larger bodies get 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 100 * 1024
 REQUEST_BODY_LIMIT = 100 * 1024
+# Deeper JSON bodies are malformed (no route reads below depth 5; deep nesting only costs).
+REQUEST_JSON_MAX_DEPTH = 32
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["meet.api.renderers.MeetJSONRenderer"],

@@ -182,7 +182,10 @@ class S3ObjectStore:
         try:
             response = self.client.list_objects_v2(**params)
         except ClientError as error:
-            if str(error.response.get("Error", {}).get("Code")) == "InvalidArgument":
+            code = str(error.response.get("Error", {}).get("Code"))
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if "ContinuationToken" in params and (code == "InvalidArgument" or status == 400):
+                # S3 (InvalidArgument) and compatible servers refuse a token they never issued
                 raise InvalidPageTokenError(continuation_token) from error
             raise self._unavailable(error) from error
         except BotoCoreError as error:
