@@ -9,8 +9,9 @@ Replays: the reference's 5 s lock is all that stops a request captured on the wi
 sent again while its signature is valid (LiveKit signs for 5 min), e.g. an old
 ``egress_updated`` turning a complete recording back to ``active``. Here every accepted
 signature is remembered until it expires (``ov_meet:once:livekit_webhook:{sha256}``), and a
-request carrying one already seen is ignored. A genuine redelivery by LiveKit is signed afresh,
-so it still goes through the event-id de-duplication as in the reference.
+request carrying one first seen more than 5 s ago is ignored (sooner, the event-id lock
+decides). A genuine redelivery by LiveKit is signed afresh, so it still goes through the
+event-id de-duplication as in the reference.
 """
 
 from __future__ import annotations
@@ -62,16 +63,19 @@ def verify(body: str | None, authorization: str) -> WebhookEvent:
     return webhook_event_from_proto(message)
 
 
-def first_use_of_signature(authorization: str) -> bool:
-    """False when this exact (verified) ``Authorization`` was accepted before: a replay. It is
-    remembered for as long as it could still verify."""
+def is_replay(authorization: str) -> bool:
+    """True when this exact (verified) ``Authorization`` was accepted more than the 5 s
+    de-duplication window ago: nothing but a replay presents it again then (a redelivery by
+    LiveKit is signed afresh). Within the window the event-id lock decides, as in the
+    reference. Signatures are remembered for as long as they could still verify."""
     try:
         expires = float(jwt.decode(authorization, options={"verify_signature": False})["exp"])
     except (jwt.PyJWTError, KeyError, TypeError, ValueError):
         expires = time.time()
     remember = max(math.ceil(expires + SIGNATURE_LEEWAY_SECONDS - time.time()) + 1, 1)
     digest = hashlib.sha256(authorization.encode()).hexdigest()
-    return locks.claim_once(f"livekit_webhook:{digest}", remember)
+    age = locks.mark_seen(f"livekit_webhook:{digest}", remember)
+    return age is not None and age >= DEDUPE_LOCK_SECONDS
 
 
 def _created_by_us(metadata: str) -> bool | None:
@@ -122,7 +126,7 @@ def receive(
     handler = handlers.get(event.event)
     if handler is None:
         return "ignored"
-    if not first_use_of_signature(authorization):
+    if is_replay(authorization):
         return "replay"
     try:
         locks.acquire(f"webhook_{event.event}_{event.id}", ttl_seconds=DEDUPE_LOCK_SECONDS)
