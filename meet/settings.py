@@ -14,12 +14,13 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from jwt.warnings import InsecureKeyLengthWarning
 from redis.backoff import ExponentialBackoff
-from redis.retry import Retry
 
 from meet import redis_keys
+from meet.breaker import RedisRetry
 from meet.env import (
     env_bool,
     env_choice,
+    env_float,
     env_host_ports,
     env_int,
     env_list,
@@ -119,6 +120,24 @@ STORAGE_KEY_PREFIX = (
     MEET_AZURE_SUBCONTAINER_NAME if MEET_BLOB_STORAGE_MODE == "abs" else MEET_S3_SUBBUCKET
 )
 
+# --- Bounded waits on dependencies ------------------------------------------------------------
+# A frozen dependency (it accepts connections but never answers) must cost a request a few
+# seconds, not minutes: every call has a connect and a read timeout, and a timed-out call is
+# not retried. After a call finds a dependency unreachable, calls to it fail at once (503) for
+# MEET_DEPENDENCY_DOWN_SECONDS (meet/breaker.py). docs/operations.md has the figures.
+MEET_REDIS_CONNECT_TIMEOUT = env_float("MEET_REDIS_CONNECT_TIMEOUT", 2.0, minimum=0.1)
+MEET_REDIS_TIMEOUT = env_float("MEET_REDIS_TIMEOUT", 2.0, minimum=0.1)
+MEET_S3_CONNECT_TIMEOUT = env_float("MEET_S3_CONNECT_TIMEOUT", 2.0, minimum=0.1)
+# Per read from S3 (a response's first byte, and each chunk of a stream): a long media or ZIP
+# download is never cut by it while S3 keeps sending.
+MEET_S3_READ_TIMEOUT = env_float("MEET_S3_READ_TIMEOUT", 3.0, minimum=0.1)
+# Attempts per S3 call, counting the first; botocore retries errors and throttling, not a
+# timed-out read once the breaker has marked S3 down.
+MEET_S3_MAX_ATTEMPTS = env_int("MEET_S3_MAX_ATTEMPTS", 2, minimum=1, maximum=10)
+MEET_LIVEKIT_CONNECT_TIMEOUT = env_float("MEET_LIVEKIT_CONNECT_TIMEOUT", 2.0, minimum=0.1)
+MEET_LIVEKIT_TIMEOUT = env_float("MEET_LIVEKIT_TIMEOUT", 3.0, minimum=0.1)
+MEET_DEPENDENCY_DOWN_SECONDS = env_float("MEET_DEPENDENCY_DOWN_SECONDS", 1.0, minimum=0)
+
 # --- Redis ------------------------------------------------------------------------------------
 MEET_REDIS_HOST = env_str("MEET_REDIS_HOST", "localhost")
 MEET_REDIS_PORT = env_int("MEET_REDIS_PORT", 6379, minimum=1, maximum=65535)
@@ -147,11 +166,12 @@ def _redis_userinfo() -> str:
 
 
 _REDIS_OPTIONS: dict[str, object] = {
-    "SOCKET_CONNECT_TIMEOUT": 2,
-    "SOCKET_TIMEOUT": 5,
+    "SOCKET_CONNECT_TIMEOUT": MEET_REDIS_CONNECT_TIMEOUT,
+    "SOCKET_TIMEOUT": MEET_REDIS_TIMEOUT,
     "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
     # redis-py's default retries back off for seconds; an outage should become a 503 quickly.
-    "CONNECTION_POOL_KWARGS": {"retry": Retry(ExponentialBackoff(cap=0.2, base=0.02), 2)},
+    # One retry of a refused/closed connection; no retry of a timeout; the breaker in front.
+    "CONNECTION_POOL_KWARGS": {"retry": RedisRetry(ExponentialBackoff(cap=0.2, base=0.02), 1)},
 }
 if MEET_REDIS_SENTINEL_HOST_LIST:
     DJANGO_REDIS_CONNECTION_FACTORY = "django_redis.pool.SentinelConnectionFactory"
@@ -164,9 +184,9 @@ if MEET_REDIS_SENTINEL_HOST_LIST:
         # a wrong password) takes ~12 s of default backoff before the 503.
         "SENTINEL_KWARGS": {
             "password": MEET_REDIS_SENTINEL_PASSWORD,
-            "socket_connect_timeout": 2,
-            "socket_timeout": 5,
-            "retry": Retry(ExponentialBackoff(cap=0.2, base=0.02), 2),
+            "socket_connect_timeout": MEET_REDIS_CONNECT_TIMEOUT,
+            "socket_timeout": MEET_REDIS_TIMEOUT,
+            "retry": RedisRetry(ExponentialBackoff(cap=0.2, base=0.02), 1),
         },
     }
     CELERY_BROKER_URL = ";".join(
@@ -183,6 +203,12 @@ else:
     )
     CELERY_BROKER_URL = REDIS_LOCATION
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
+# Publishing a task (an outgoing webhook) from a request must not hang on a frozen broker.
+CELERY_BROKER_TRANSPORT_OPTIONS |= {
+    "socket_connect_timeout": MEET_REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": MEET_REDIS_TIMEOUT,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = MEET_REDIS_CONNECT_TIMEOUT
 
 CACHES = {
     "default": {
@@ -402,10 +428,7 @@ STORAGE_INIT_LOCK_SECONDS = 30
 STORAGE_PUT_ATTEMPTS = 5
 STORAGE_PUT_BACKOFF_SECONDS = 0.1
 STORAGE_DEFAULT_PAGE_SIZE = 50
-STORAGE_CONNECT_TIMEOUT_SECONDS = 5
-STORAGE_READ_TIMEOUT_SECONDS = 30
 DEFAULT_LOCK_SECONDS = 60
 SCHEDULED_TASK_MIN_LOCK_SECONDS = 59
 EVENTS_CHANNEL = redis_keys.EVENTS_CHANNEL
 WEBHOOK_TIMEOUT_SECONDS = 5
-LIVEKIT_TIMEOUT_SECONDS = 10

@@ -113,12 +113,9 @@ def gunicorn(
         _stop(server.process)
 
 
-@contextlib.contextmanager
-def livekit_simulator(
-    env: dict[str, str], log: Path, *, webhook_url: str | None = None, port: int | None = None
-) -> Iterator[Process]:
-    """``python -m tests.livekit_sim`` recording into the storage the ``MEET_*`` variables name."""
-    port = port or free_port()
+def livekit_simulator_command(port: int, webhook_url: str | None = None) -> list[str]:
+    """``python -m tests.livekit_sim`` recording into the storage the ``MEET_*`` variables name,
+    with quick egress timings."""
     command = [
         sys.executable,
         "-m",
@@ -134,19 +131,11 @@ def livekit_simulator(
     ]
     if webhook_url:
         command += ["--webhook-url", webhook_url]
-    simulator = Process(_start(command, env, log), port, log)
+    return command
+
+
+def simulator_answers(port: int) -> bool:
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                requests.get(f"{simulator.url}/_sim/health", timeout=2)
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                if simulator.process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(
-                        f"the simulator did not start:\n{simulator.output()}"
-                    ) from None
-                time.sleep(0.1)
-        yield simulator
-    finally:
-        _stop(simulator.process)
+        return requests.get(f"http://127.0.0.1:{port}/_sim/health", timeout=1).ok
+    except requests.RequestException:
+        return False

@@ -95,7 +95,8 @@ def operation_text(operation: str, view: Any, request: Any) -> str:
 def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | HttpResponse:
     if isinstance(exc, MeetError):
         if exc.status_code >= 500:
-            logger.warning("%s: %s", exc.error, exc.message)
+            detail = getattr(exc, "detail", "")
+            logger.warning("%s: %s%s", exc.error, exc.message, f" ({detail})" if detail else "")
         return error_response(exc)
     if isinstance(exc, exceptions.ValidationError):
         return validation_error_response(exc.detail)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from http import HTTPStatus
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,8 +28,8 @@ def server(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 @pytest.fixture
 def api_key(initialized: None) -> str:
-    from accounts.repository import ApiKeyRepository
     from accounts.domain import ApiKey
+    from accounts.repository import ApiKeyRepository
 
     ApiKeyRepository().replace([ApiKey(key=API_KEY, creation_date=1)])
     return API_KEY

@@ -24,7 +24,9 @@ def login(password: str, **extra: Any) -> Any:
 
 def test_rotating_x_forwarded_for_does_not_reset_the_login_limit(initialized: None) -> None:
     for attempt in range(5):
-        response = login("wrong", REMOTE_ADDR=ATTACKER, HTTP_X_FORWARDED_FOR=f"198.51.100.{attempt}")
+        response = login(
+            "wrong", REMOTE_ADDR=ATTACKER, HTTP_X_FORWARDED_FOR=f"198.51.100.{attempt}"
+        )
         assert response.status_code == HTTPStatus.NOT_FOUND
 
     sixth = login("admin", REMOTE_ADDR=ATTACKER, HTTP_X_FORWARDED_FOR="198.51.100.99")

@@ -25,7 +25,11 @@ MODERATOR = {
 
 
 def moderator_claims(room_id: str, **overrides: Any) -> dict[str, Any]:
-    metadata = {"livekitUrl": "ws://localhost:7880", "roles": [MODERATOR], "selectedRole": "moderator"}
+    metadata = {
+        "livekitUrl": "ws://localhost:7880",
+        "roles": [MODERATOR],
+        "selectedRole": "moderator",
+    }
     claims = {
         "metadata": json.dumps(metadata, separators=(",", ":")),
         "video": {"roomJoin": False, "room": room_id},
@@ -108,7 +112,9 @@ def test_the_forged_token_does_not_open_moderator_actions(
     """The attacker's next step: use whatever refresh returned as moderator."""
     room = create_room(key_client)
     client = APIClient()
-    client.credentials(HTTP_X_PARTICIPANT_TOKEN=f"Bearer {forged_tokens(room['roomId'])['alg-none']}")
+    client.credentials(
+        HTTP_X_PARTICIPANT_TOKEN=f"Bearer {forged_tokens(room['roomId'])['alg-none']}"
+    )
     response = client.post(
         REFRESH, {"roomId": room["roomId"], "secret": secret(room["speakerUrl"])}, format="json"
     )
