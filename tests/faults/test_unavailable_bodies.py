@@ -63,7 +63,11 @@ def test_livekit_down_is_a_bare_livekit_503(key_client: APIClient, settings: Any
     try:
         response = APIClient().post(
             "/internal-api/v1/participants/token",
-            {"roomId": room["roomId"], "secret": secret(room["speakerUrl"]), "participantName": "A"},
+            {
+                "roomId": room["roomId"],
+                "secret": secret(room["speakerUrl"]),
+                "participantName": "A",
+            },
             format="json",
         )
     finally:
