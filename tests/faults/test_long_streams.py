@@ -9,10 +9,13 @@ import zipfile
 from http import HTTPStatus
 from typing import Any
 
+import pytest
 from rest_framework.test import APIClient
 
 from meet.storage import get_object_store
 from tests.recordings.helpers import OTHER_ROOM_ID, media_bytes, store_recording
+
+pytestmark = pytest.mark.slow
 
 SIZE = 3 * 1024 * 1024
 READ_TIMEOUT = 0.3
