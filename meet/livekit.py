@@ -4,9 +4,10 @@ One lazily started asyncio loop per process (restarted after a fork, so Celery's
 children get their own) runs the SDK's aiohttp session; each function submits a coroutine and
 waits for it with a timeout. Calls go to ``LIVEKIT_URL_PRIVATE`` (``ws``→``http``).
 
-Every call is bounded: ``MEET_LIVEKIT_CONNECT_TIMEOUT`` to connect, ``MEET_LIVEKIT_TIMEOUT`` in
-all, no retry; a call that cannot reach LiveKit marks it down for a moment (``meet.breaker``)
-so the calls that follow fail at once instead of each waiting out the timeout.
+Every call is bounded: ``MEET_LIVEKIT_TIMEOUT`` in all (connect included; an egress start
+gets ``LIVEKIT_EGRESS_START_TIMEOUT_SECONDS``), no retry; a call that cannot reach LiveKit marks
+it down for a moment (``meet.breaker``) so the calls that follow fail at once instead of each
+waiting out the timeout.
 
 Errors: LiveKit unreachable or timing out → ``LiveKitUnavailableError`` (503 ``LiveKit Error`` /
 ``LiveKit is not available``); a Twirp error → ``LiveKitRequestError`` (callers decide; the HTTP
@@ -97,33 +98,25 @@ class _Runner:
 
     async def _client(self) -> api.LiveKitAPI:
         if self.client is None:
-            connect = min(settings.MEET_LIVEKIT_CONNECT_TIMEOUT, settings.MEET_LIVEKIT_TIMEOUT)
+            # The SDK sends each request with ``timeout=None``, which switches the session's
+            # timeout off: ``run`` bounds every call instead.
             self.client = api.LiveKitAPI(
                 http_url(),
                 settings.LIVEKIT_API_KEY,
                 settings.LIVEKIT_API_SECRET,
-                timeout=aiohttp.ClientTimeout(
-                    total=settings.MEET_LIVEKIT_TIMEOUT,
-                    connect=connect,
-                    sock_connect=connect,
-                    sock_read=settings.MEET_LIVEKIT_TIMEOUT,
-                ),
+                timeout=aiohttp.ClientTimeout(total=settings.MEET_LIVEKIT_TIMEOUT),
                 failover=False,
             )
         return self.client
 
-    def run(self, call: Callable[[api.LiveKitAPI], Awaitable[T]]) -> T:
+    def run(self, call: Callable[[api.LiveKitAPI], Awaitable[T]], timeout: float) -> T:
         async def invoke() -> T:
-            # The SDK passes ``timeout=None`` per request, which turns the session's timeout
-            # off: bound the whole call here.
-            return await asyncio.wait_for(
-                call(await self._client()), timeout=settings.MEET_LIVEKIT_TIMEOUT
-            )
+            return await asyncio.wait_for(call(await self._client()), timeout=timeout)
 
         future = asyncio.run_coroutine_threadsafe(invoke(), self.loop)
         try:
             # wait_for fires first; this bounds a stuck loop too.
-            return future.result(timeout=settings.MEET_LIVEKIT_TIMEOUT + 1)
+            return future.result(timeout=timeout + 1)
         except TimeoutError as error:
             future.cancel()
             raise LiveKitUnavailableError("no answer in time") from error
@@ -177,11 +170,11 @@ def reset_client() -> None:
     breaker.reset()
 
 
-def _call(call: Callable[[api.LiveKitAPI], Awaitable[T]]) -> T:
+def _call(call: Callable[[api.LiveKitAPI], Awaitable[T]], *, timeout: float | None = None) -> T:
     if not breaker.allow():
         raise LiveKitUnavailableError("marked down after a failed call")
     try:
-        result = _runner().run(call)
+        result = _runner().run(call, timeout or settings.MEET_LIVEKIT_TIMEOUT)
     except ServerError as error:
         # LiveKit answered: a Twirp error is the call's failure (the reference turns e.g. an
         # egress start refused for lack of workers into its route's 500), not an outage.
@@ -301,8 +294,12 @@ def start_room_composite_egress(room_name: str, filepath: str) -> Egress:
         room_name=room_name, layout="grid", file_outputs=[output]
     )
     request.file.CopyFrom(output)
+    # LiveKit answers once an egress worker took the request, which can take a few seconds.
     return egress_from_proto(
-        _call(lambda client: client.egress.start_room_composite_egress(request))
+        _call(
+            lambda client: client.egress.start_room_composite_egress(request),
+            timeout=settings.LIVEKIT_EGRESS_START_TIMEOUT_SECONDS,
+        )
     )
 
 

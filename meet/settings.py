@@ -134,7 +134,7 @@ MEET_S3_READ_TIMEOUT = env_float("MEET_S3_READ_TIMEOUT", 3.0, minimum=0.1)
 # Attempts per S3 call, counting the first; botocore retries errors and throttling, not a
 # timed-out read once the breaker has marked S3 down.
 MEET_S3_MAX_ATTEMPTS = env_int("MEET_S3_MAX_ATTEMPTS", 2, minimum=1, maximum=10)
-MEET_LIVEKIT_CONNECT_TIMEOUT = env_float("MEET_LIVEKIT_CONNECT_TIMEOUT", 2.0, minimum=0.1)
+# One LiveKit API call, connect included (StartRoomCompositeEgress: see below).
 MEET_LIVEKIT_TIMEOUT = env_float("MEET_LIVEKIT_TIMEOUT", 3.0, minimum=0.1)
 MEET_DEPENDENCY_DOWN_SECONDS = env_float("MEET_DEPENDENCY_DOWN_SECONDS", 1.0, minimum=0)
 
@@ -431,4 +431,7 @@ STORAGE_DEFAULT_PAGE_SIZE = 50
 DEFAULT_LOCK_SECONDS = 60
 SCHEDULED_TASK_MIN_LOCK_SECONDS = 59
 EVENTS_CHANNEL = redis_keys.EVENTS_CHANNEL
+# StartRoomCompositeEgress answers once an egress worker took the request (MEET_LIVEKIT_TIMEOUT
+# bounds every other LiveKit call).
+LIVEKIT_EGRESS_START_TIMEOUT_SECONDS = 10
 WEBHOOK_TIMEOUT_SECONDS = 5
