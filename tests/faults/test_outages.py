@@ -74,7 +74,7 @@ def probe_during(request: Callable[[], Outcome], seconds: float) -> list[Outcome
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         outcomes.append(request())
-        time.sleep(0.05)
+        time.sleep(0.2)
     return outcomes
 
 
@@ -83,7 +83,7 @@ def seconds_to_recover(request: Callable[[], Outcome], ok: int, since: float) ->
     while time.monotonic() < deadline:
         if request().status == ok:
             return time.monotonic() - since
-        time.sleep(0.05)
+        time.sleep(0.1)
     raise AssertionError("the app did not recover within 30 s")
 
 
