@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +31,13 @@ def _finite_float(text: str) -> float:
     value = float(text)
     if math.isinf(value):
         raise ValueError(f"{text} does not fit a number")
+    return value
+
+
+def _finite_int(text: str) -> int:
+    value = int(text)
+    if abs(value) > sys.float_info.max:  # JSON.parse reads it as Infinity
+        raise ValueError(f"{text[:20]}... does not fit a number")
     return value
 
 
@@ -62,7 +70,9 @@ def _acceptable(data: Any, max_depth: int) -> bool:
 def load_request_json(raw: bytes | str) -> Any:
     """The body as ``JSON.parse`` would read it, or ``MalformedBodyError``."""
     try:
-        data = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
+        data = json.loads(
+            raw, parse_constant=_refuse_constant, parse_float=_finite_float, parse_int=_finite_int
+        )
     except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise MalformedBodyError() from error
     if not isinstance(data, dict | list) or not _acceptable(data, settings.REQUEST_JSON_MAX_DEPTH):

@@ -46,6 +46,7 @@ def test_deep_json_is_400_even_on_an_unknown_path(initialized: None) -> None:
         b'{"autoDeletionDate": Infinity}',
         b'{"autoDeletionDate": NaN}',
         b'{"roomName": "x", "extra": 1e999}',
+        b'{"autoDeletionDate": 1' + b"0" * 400 + b"}",
     ],
 )
 def test_numbers_json_cannot_carry_are_a_malformed_body(key_client: APIClient, body: bytes) -> None:
