@@ -42,7 +42,10 @@ class Process:
             os.killpg(self.process.pid, number)
 
 
-def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def start_process(
+    command: list[str], env: dict[str, str] | None, log: Path
+) -> subprocess.Popen[bytes]:
+    """``command`` in a new session (its own process group), output appended to ``log``."""
     with log.open("ab") as output:
         return subprocess.Popen(
             command,
@@ -105,7 +108,7 @@ def gunicorn(
         "120",
         "--no-control-socket",
     ]
-    server = Process(_start(command, env, log), port, log)
+    server = Process(start_process(command, env, log), port, log)
     try:
         wait_for_health(server)
         yield server

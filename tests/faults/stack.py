@@ -11,7 +11,6 @@ does.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import subprocess
@@ -32,24 +31,13 @@ from tests.processes import (
     gunicorn,
     livekit_simulator_command,
     simulator_answers,
+    start_process,
 )
 from tests.services import free_port, redis_answers, redis_server_binary
 
 API_KEY = "faults-api-key"
 BUCKET = "faults"
 PREFIX = "openvidu-meet"
-
-
-def _popen(command: list[str], log: Path, env: dict[str, str] | None = None) -> Any:
-    with log.open("ab") as output:
-        return subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
 
 
 def _wait(check: Callable[[], bool], what: str, timeout: float = 20) -> None:
@@ -154,7 +142,7 @@ def _redis_service(directory: Path) -> Service:
     return Service(
         "redis",
         port,
-        start=lambda: _popen(command, directory / "redis.log"),
+        start=lambda: start_process(command, None, directory / "redis.log"),
         ready=lambda: redis_answers("127.0.0.1", port),
     )
 
@@ -188,7 +176,7 @@ def _s3_service(directory: Path) -> Service:
     return Service(
         "s3",
         port,
-        start=lambda: _popen(command, directory / "moto.log", env),
+        start=lambda: start_process(command, env, directory / "moto.log"),
         ready=ready,
         after_restart=replay,
     )
@@ -199,7 +187,7 @@ def _livekit_service(directory: Path, port: int, env: dict[str, str], webhook_ur
     return Service(
         "livekit",
         port,
-        start=lambda: _popen(command, directory / "livekit.log", env),
+        start=lambda: start_process(command, env, directory / "livekit.log"),
         ready=lambda: simulator_answers(port),
     )
 
@@ -311,7 +299,3 @@ class Writer:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=120)
-
-
-def dumps(data: Any) -> str:
-    return json.dumps(data, indent=1, default=str)
