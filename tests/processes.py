@@ -37,10 +37,6 @@ class Process:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
-    def signal(self, number: int) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, number)
-
 
 def start_process(
     command: list[str], env: dict[str, str] | None, log: Path
