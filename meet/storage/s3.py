@@ -161,12 +161,12 @@ class S3ObjectStore:
         self.breaker.succeeded()
         return result
 
-    def _invoke(self, operation: str, *, attempts: int | None = None, **params: Any) -> Any:
+    def _invoke(self, operation: str, **params: Any) -> Any:
         """``_attempt`` with retries: a refused/dropped connection or an S3 5xx/throttling
         answer is tried again after 50 ms, doubling, ``MEET_S3_MAX_ATTEMPTS`` times in all (a
         pooled connection S3 closed reconnects so); a timeout is never retried. When every
         attempt found S3 unreachable it is marked down."""
-        attempts = attempts or settings.MEET_S3_MAX_ATTEMPTS
+        attempts = settings.MEET_S3_MAX_ATTEMPTS
         delay = 0.05
         for attempt in range(1, attempts + 1):
             last = attempt == attempts
