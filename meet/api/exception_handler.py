@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from meet.errors import InternalError, MalformedBodyError, MeetError, PathNotFoundError
-from meet.storage.base import InvalidPageTokenError
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +99,6 @@ def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | Http
         return error_response(exc)
     if isinstance(exc, exceptions.ValidationError):
         return validation_error_response(exc.detail)
-    if isinstance(exc, InvalidPageTokenError):  # a token the listing never issued
-        return validation_error_response({"nextPageToken": ["Invalid page token"]})
     if isinstance(exc, exceptions.ParseError):
         return error_response(MalformedBodyError())
     if isinstance(exc, RequestDataTooBig):
