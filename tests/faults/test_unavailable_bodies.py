@@ -39,7 +39,7 @@ def test_redis_down_is_a_bare_redis_503(
 ) -> None:
     port = free_port()
     dead = redis_library.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.2)
-    for module in ("meet.cache", "meet.locks", "meet.ratelimit", "meet.events"):
+    for module in ("meet.cache", "meet.locks", "meet.ratelimit", "meet.pubsub"):
         monkeypatch.setattr(f"{module}.redis", lambda: dead)
 
     with caplog.at_level(logging.WARNING):
