@@ -31,6 +31,7 @@ from accounts.tokens import (
     PARTICIPANT_ROLES,
     parse_metadata,
     valid_participant_metadata,
+    verify_session_token,
     verify_token,
 )
 from meet.errors import InsufficientPermissionsError, MeetError
@@ -120,7 +121,7 @@ def api_key(request: Any) -> Principal:
 
 
 def _user_from_access_token(token: str) -> Principal:
-    claims = verify_token(token)
+    claims = verify_session_token(token)  # a participant token is never a login
     user = services.find_user(str(claims.get("sub") or ""))
     if user is None:
         raise InvalidTokenSubjectError()

@@ -58,7 +58,8 @@ class AuthMethodInputSerializer(ZodSerializer):
 
 class AuthenticationInputSerializer(ZodSerializer):
     authMethod = AuthMethodInputSerializer(source="auth_method")
-    authTransportMode = EnumField(("header", "cookie"), source="auth_transport_mode")
+    # Values in the contract's order: zod lists them in its messages.
+    authTransportMode = EnumField(("cookie", "header"), source="auth_transport_mode")
     authModeToAccessRoom = EnumField(
         ("none", "moderators_only", "all_users"), source="auth_mode_to_access_room"
     )

@@ -33,7 +33,7 @@ from accounts.errors import (
     UserNotFoundError,
 )
 from accounts.repository import ApiKeyRepository, GlobalConfigRepository, UserRepository
-from accounts.tokens import issue_token, verify_token
+from accounts.tokens import issue_token, verify_session_token
 from meet import locks
 from meet.clock import now_ms
 
@@ -187,7 +187,7 @@ def login(*, username: str, password: str) -> tuple[User, SessionTokens]:
 
 def refresh_access_token(*, refresh_token: str) -> tuple[User, str]:
     try:
-        claims = verify_token(refresh_token)
+        claims = verify_session_token(refresh_token)
     except InvalidTokenError as error:
         raise InvalidRefreshTokenError() from error
     user = _users.get(str(claims.get("sub") or ""))

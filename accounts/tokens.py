@@ -3,7 +3,12 @@
 Header ``{"alg":"HS256"}`` (no ``typ``), signed with ``LIVEKIT_API_SECRET``; claims in the
 order ``metadata, name, video, iss, exp, nbf, sub``; ``nbf`` is 0; no ``iat``/``jti``.
 Verification checks the signature, ``iss == LIVEKIT_API_KEY`` and ``exp``/``nbf`` with zero
-leeway; nothing distinguishes the token kinds (as in the reference).
+leeway, and refuses a token without ``exp``. Unlike the reference, the kinds are told apart by
+the shape of their claims, which both servers mint identically (docs/compatibility.md): a user
+session token (access or refresh) carries no LiveKit ``video`` grant and its ``metadata`` is
+``{"roles": [system roles]}``; participant and recording tokens always carry a ``video`` grant
+and metadata of their own shape. So tokens issued by a reference deployment keep working after
+a swap, and a participant token (whose ``sub`` the participant chooses) is never a login.
 """
 
 from __future__ import annotations
@@ -50,20 +55,45 @@ def verify_token(token: str) -> dict[str, Any]:
             algorithms=["HS256"],
             issuer=settings.LIVEKIT_API_KEY,
             leeway=0,
-            options={"require": ["iss"], "verify_aud": False},
+            options={"require": ["iss", "exp"], "verify_aud": False},
         )
     except (jwt.PyJWTError, ValueError, TypeError) as error:
         raise InvalidTokenError() from error
     return claims
 
 
-def decode_unverified(token: str) -> dict[str, Any]:
-    """Claims without verification (participant-token refresh reads the previous token)."""
-    try:
-        claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
-    except (jwt.PyJWTError, ValueError, TypeError) as error:
-        raise InvalidTokenError() from error
+# Metadata keys of participant (``livekitUrl``, ``selectedRole``) and recording (``role``,
+# ``recordingPermissions``) tokens; a session token has none of them.
+_NOT_SESSION_METADATA_KEYS = ("livekitUrl", "selectedRole", "role", "recordingPermissions")
+
+
+def is_session_token(claims: dict[str, Any]) -> bool:
+    """An access or refresh token, as both servers mint them: no ``video`` grant and metadata
+    ``{"roles": ["admin", "user"]}``."""
+    if "video" in claims:
+        return False
+    metadata = parse_metadata(claims)
+    if not isinstance(metadata, dict):
+        return False
+    roles = metadata.get("roles")
+    if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
+        return False
+    return not any(key in metadata for key in _NOT_SESSION_METADATA_KEYS)
+
+
+def verify_session_token(token: str) -> dict[str, Any]:
+    """The verified claims of a user session token; ``InvalidTokenError`` for any other kind."""
+    claims = verify_token(token)
+    if not is_session_token(claims):
+        raise InvalidTokenError()
     return claims
+
+
+def token_room(claims: dict[str, Any]) -> str | None:
+    """The room of a participant or recording token (its ``video.room`` grant)."""
+    video = claims.get("video")
+    room = video.get("room") if isinstance(video, dict) else None
+    return room if isinstance(room, str) else None
 
 
 def parse_metadata(claims: dict[str, Any]) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -43,6 +44,8 @@ from meet.api.output import MessageSerializer, render_many
 from meet.api.views import MeetAPIView
 from meet.http import client_ip
 
+logger = logging.getLogger(__name__)
+
 _TOO_MANY_LOGINS = "Too many login attempts, please try again later"
 
 
@@ -57,7 +60,8 @@ class LoginView(MeetAPIView):
     def post(self, request: Request) -> Response | HttpResponse:
         data = self.validated(LoginSerializer, request.data)
         limited = settings.LOGIN_RATE_LIMIT_ENABLED
-        rate_key = f"login:{client_ip(request)}"
+        ip = client_ip(request)
+        rate_key = f"login:{ip}"
         if limited:
             state = ratelimit.hit(
                 rate_key,
@@ -66,6 +70,7 @@ class LoginView(MeetAPIView):
             )
             request._meet_rate_state = state  # type: ignore[attr-defined]
             if state.exceeded:
+                logger.warning("Login rate limit reached for client %s", ip)
                 return HttpResponse(
                     _TOO_MANY_LOGINS, status=429, content_type="text/html; charset=utf-8"
                 )

@@ -7,6 +7,7 @@ start-up instead of silently falling back to a default.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import urlparse
@@ -77,6 +78,25 @@ def env_int(
     return value
 
 
+def env_float(
+    name: str, default: float, *, minimum: float | None = None, maximum: float | None = None
+) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name}: expected a number, got '{raw}'") from error
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ImproperlyConfigured(f"{name}: expected a finite number, got '{raw}'")
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}: must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name}: must be <= {maximum}, got {value}")
+    return value
+
+
 def env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -126,3 +146,19 @@ def env_host_ports(name: str) -> list[tuple[str, int]]:
             raise ImproperlyConfigured(f"{name}: expected 'host:port' items, got '{item}'")
         result.append((parts[0], int(parts[1])))
     return result
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def env_networks(name: str, default: tuple[str, ...]) -> list[IPNetwork]:
+    """A comma list of IP addresses or CIDR networks (``10.0.0.0/8,fd00::/8,192.0.2.1``)."""
+    networks: list[IPNetwork] = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                f"{name}: expected IP addresses or networks, got '{item}'"
+            ) from error
+    return networks

@@ -59,13 +59,20 @@ class InsufficientPermissionsError(AuthorizationError):
 
 
 class ServiceUnavailableError(MeetError):
-    """A backing service (storage, Redis, LiveKit) cannot be reached."""
+    """A backing service (storage, Redis, LiveKit) cannot be reached.
+
+    ``detail`` says why (host, port, endpoint, driver text): it goes to the log and to the
+    operator's ``check_services``, never into the response body."""
 
     status_code = 503
+
+    def __init__(self, message: str, *, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class RedisUnavailableError(ServiceUnavailableError):
     error = "Redis Error"
 
     def __init__(self, detail: str = "") -> None:
-        super().__init__(f"Redis is not available {detail}".rstrip())
+        super().__init__("Redis is not available", detail=detail)

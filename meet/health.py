@@ -45,7 +45,7 @@ def check_redis() -> str:
 
 def check_livekit() -> str:
     url = livekit_http_url()
-    response = requests.get(url, timeout=settings.LIVEKIT_TIMEOUT_SECONDS)
+    response = requests.get(url, timeout=settings.MEET_LIVEKIT_TIMEOUT)
     if response.status_code >= 500:
         raise RuntimeError(f"LiveKit at {url} answered {response.status_code}")
     return url
@@ -67,6 +67,9 @@ def check_services() -> list[ServiceHealth]:
             detail = check()
         except Exception as error:  # report every failure, whatever its kind
             message = error.message if isinstance(error, MeetError) else str(error)
+            detail = getattr(error, "detail", "")
+            if detail:
+                message = f"{message} ({detail})"
             results.append(ServiceHealth(name, False, message, _elapsed_ms(started)))
             continue
         results.append(ServiceHealth(name, True, detail, _elapsed_ms(started)))

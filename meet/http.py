@@ -6,20 +6,38 @@ The base URL is always passed explicitly: ``base_url_for(request)`` while servin
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from django.conf import settings
 
 
+def _trusted_proxy(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in settings.TRUSTED_PROXIES)
+
+
 def client_ip(request: Any) -> str:
-    """``req.ip`` with ``trust proxy = true``: the left-most ``X-Forwarded-For`` entry."""
+    """The client's address: the peer, unless the peer is a trusted proxy (``TRUSTED_PROXIES``).
+
+    Through trusted proxies, ``X-Forwarded-For`` is read from the right (each proxy appends the
+    address it saw) and the first address that is not a trusted proxy is the client; entries
+    further left were written by the client itself and are ignored. The reference trusts every
+    sender and takes the left-most entry, which any client can choose.
+    """
     meta = request.META
-    forwarded = meta.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        first = forwarded.split(",")[0].strip()
-        if first:
-            return first
-    return str(meta.get("REMOTE_ADDR", "") or "unknown")
+    remote = str(meta.get("REMOTE_ADDR", "") or "")
+    if not _trusted_proxy(remote):
+        return remote or "unknown"
+    hops = [hop.strip() for hop in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    hops = [hop for hop in hops if hop]
+    for hop in reversed(hops):
+        if not _trusted_proxy(hop):
+            return hop
+    return hops[0] if hops else remote
 
 
 def request_protocol(request: Any) -> str:

@@ -4,6 +4,11 @@ One lazily started asyncio loop per process (restarted after a fork, so Celery's
 children get their own) runs the SDK's aiohttp session; each function submits a coroutine and
 waits for it with a timeout. Calls go to ``LIVEKIT_URL_PRIVATE`` (``ws``→``http``).
 
+Every call is bounded: ``MEET_LIVEKIT_TIMEOUT`` in all (connect included; an egress start
+gets ``LIVEKIT_EGRESS_START_TIMEOUT_SECONDS``), no retry; a call that cannot reach LiveKit marks
+it down for a moment (``meet.breaker``) so the calls that follow fail at once instead of each
+waiting out the timeout.
+
 Errors: LiveKit unreachable or timing out → ``LiveKitUnavailableError`` (503 ``LiveKit Error`` /
 ``LiveKit is not available``); a Twirp error → ``LiveKitRequestError`` (callers decide; the HTTP
 layer turns an uncaught one into the route's 500). "Not found" answers become ``None``/``[]``
@@ -33,6 +38,7 @@ from livekit.protocol import egress as egress_proto
 from livekit.protocol import models
 from livekit.protocol import room as room_proto
 
+from meet.breaker import Breaker
 from meet.errors import ServiceUnavailableError
 from meet.livekit_types import (
     EGRESS_IN_PROGRESS,
@@ -57,8 +63,8 @@ EGRESS_ACTIVE = EgressStatus.ACTIVE
 class LiveKitUnavailableError(ServiceUnavailableError):
     error = "LiveKit Error"
 
-    def __init__(self) -> None:
-        super().__init__("LiveKit is not available")
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("LiveKit is not available", detail=detail)
 
 
 class LiveKitRequestError(Exception):
@@ -92,28 +98,28 @@ class _Runner:
 
     async def _client(self) -> api.LiveKitAPI:
         if self.client is None:
+            # The SDK sends each request with ``timeout=None``, which switches the session's
+            # timeout off: ``run`` bounds every call instead.
             self.client = api.LiveKitAPI(
                 http_url(),
                 settings.LIVEKIT_API_KEY,
                 settings.LIVEKIT_API_SECRET,
-                timeout=aiohttp.ClientTimeout(
-                    total=settings.LIVEKIT_TIMEOUT_SECONDS,
-                    connect=min(5, settings.LIVEKIT_TIMEOUT_SECONDS),
-                ),
+                timeout=aiohttp.ClientTimeout(total=settings.MEET_LIVEKIT_TIMEOUT),
                 failover=False,
             )
         return self.client
 
-    def run(self, call: Callable[[api.LiveKitAPI], Awaitable[T]]) -> T:
+    def run(self, call: Callable[[api.LiveKitAPI], Awaitable[T]], timeout: float) -> T:
         async def invoke() -> T:
-            return await call(await self._client())
+            return await asyncio.wait_for(call(await self._client()), timeout=timeout)
 
         future = asyncio.run_coroutine_threadsafe(invoke(), self.loop)
         try:
-            return future.result(timeout=settings.LIVEKIT_TIMEOUT_SECONDS + 5)
+            # wait_for fires first; this bounds a stuck loop too.
+            return future.result(timeout=timeout + 1)
         except TimeoutError as error:
             future.cancel()
-            raise LiveKitUnavailableError() from error
+            raise LiveKitUnavailableError("no answer in time") from error
 
     def close(self) -> None:
         """Close the client's session and stop the loop (in the process that started them)."""
@@ -137,6 +143,9 @@ def _runner() -> _Runner:
     return _Runner()
 
 
+breaker = Breaker("LiveKit", lambda: settings.MEET_LIVEKIT_TIMEOUT)
+
+
 # A forked child must not finalise its parent's runner: the loop's epoll instance and the
 # pooled sockets are shared with the parent, and the finalisers would unregister the parent's
 # sockets from it (the parent's next call on a kept-alive connection then hangs). Keep them.
@@ -158,18 +167,28 @@ def reset_client() -> None:
     if _runner.cache_info().currsize:
         _runner().close()
     _runner.cache_clear()
+    breaker.reset()
 
 
-def _call(call: Callable[[api.LiveKitAPI], Awaitable[T]]) -> T:
+def _call(call: Callable[[api.LiveKitAPI], Awaitable[T]], *, timeout: float | None = None) -> T:
+    if not breaker.allow():
+        raise LiveKitUnavailableError("marked down after a failed call")
     try:
-        return _runner().run(call)
+        result = _runner().run(call, timeout or settings.MEET_LIVEKIT_TIMEOUT)
     except ServerError as error:
         # LiveKit answered: a Twirp error is the call's failure (the reference turns e.g. an
         # egress start refused for lack of workers into its route's 500), not an outage.
+        breaker.succeeded()
         raise LiveKitRequestError(error.code, error.message, error.status) from error
+    except LiveKitUnavailableError as error:
+        breaker.trip(error.detail)
+        raise
     except (TimeoutError, aiohttp.ClientConnectionError, OSError) as error:
+        breaker.trip(error)
         logger.warning("LiveKit is not reachable at %s: %s", http_url(), error)
-        raise LiveKitUnavailableError() from error
+        raise LiveKitUnavailableError(str(error) or type(error).__name__) from error
+    breaker.succeeded()
+    return result
 
 
 # --- RoomService ------------------------------------------------------------------------------
@@ -275,8 +294,12 @@ def start_room_composite_egress(room_name: str, filepath: str) -> Egress:
         room_name=room_name, layout="grid", file_outputs=[output]
     )
     request.file.CopyFrom(output)
+    # LiveKit answers once an egress worker took the request, which can take a few seconds.
     return egress_from_proto(
-        _call(lambda client: client.egress.start_room_composite_egress(request))
+        _call(
+            lambda client: client.egress.start_room_composite_egress(request),
+            timeout=settings.LIVEKIT_EGRESS_START_TIMEOUT_SECONDS,
+        )
     )
 
 

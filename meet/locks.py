@@ -125,6 +125,29 @@ def held(resource: str, *, ttl_seconds: float, wait_seconds: float = 0) -> Itera
         release(lock)
 
 
+_MARK_SCRIPT = """
+if redis.call("SET", KEYS[1], ARGV[1], "NX", "PX", ARGV[1]) then
+    return -1
+end
+local ttl = redis.call("PTTL", KEYS[1])
+local initial = tonumber(redis.call("GET", KEYS[1]) or "0") or 0
+if ttl < 0 then
+    return 0
+end
+return math.max(initial - ttl, 0)
+"""
+
+
+def mark_seen(name: str, ttl_seconds: float) -> float | None:
+    """Remember ``name`` for ``ttl_seconds`` (``ov_meet:once:{name}``). None the first time;
+    afterwards the seconds since it was first marked (measured by the key's own TTL, in Redis'
+    clock). Raises 503 when Redis is down."""
+    ttl_ms = max(1, int(ttl_seconds * 1000))
+    with redis_errors_as_503():
+        age_ms = int(redis().eval(_MARK_SCRIPT, 1, redis_keys.once(name), ttl_ms))
+    return None if age_ms < 0 else age_ms / 1000
+
+
 def release(lock: Lock) -> bool:
     """Release if still ours. Never raises: a lock that cannot be released expires."""
     try:

@@ -19,12 +19,16 @@ SEND_WEBHOOK_TASK = "webhooks.send_webhook"
 
 
 def emit(event: str, data: dict[str, Any]) -> None:
+    from meet.breaker import redis_breaker
     from meet.celery import app
 
+    if redis_breaker.is_down:  # the broker is this Redis: publishing would wait in vain
+        logger.error("Webhook event %s not enqueued: Redis is down", event)
+        return
     creation_date = now_ms()
     options: dict[str, Any] = {
         "retry": True,
-        "retry_policy": {"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2},
+        "retry_policy": {"max_retries": 1, "interval_start": 0.1, "interval_step": 0.2},
     }
     try:
         task = app.tasks.get(SEND_WEBHOOK_TASK)

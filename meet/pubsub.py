@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 
+from meet.breaker import redis_breaker
 from meet.redis_connection import redis, redis_errors_as_503
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,11 @@ class Subscription:
         """The payload of the first matching event, or None after ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         while (remaining := deadline - time.monotonic()) > 0:
+            if redis_breaker.is_down:
+                # An idle read "succeeds" even on a frozen Redis, which would tell the breaker
+                # Redis is back: wait without reading while it is marked down.
+                time.sleep(min(remaining, 0.1))
+                continue
             with redis_errors_as_503():
                 message = self._pubsub.get_message(
                     ignore_subscribe_messages=True, timeout=min(remaining, 1.0)

@@ -41,6 +41,7 @@ WEBHOOK_DELIVERY_RECORDS = f"{PREFIX}:webhook_delivery_records"
 PARTICIPANT_RESERVATION_PREFIX = f"{PREFIX}:room_participants"
 PARTICIPANT_POOL_PREFIX = f"{PREFIX}:participant_pool"
 DELETED_RECORDING_PREFIX = f"{PREFIX}:deleted_recording:"
+ONCE_PREFIX = f"{PREFIX}:once:"  # ours: markers of things seen once (replayed webhooks)
 
 
 def cached(name: str) -> str:
@@ -71,3 +72,7 @@ def participant_pool(room_id: str, base: str) -> str:
 
 def deleted_recording(recording_id: object) -> str:
     return f"{DELETED_RECORDING_PREFIX}{recording_id}"
+
+
+def once(name: str) -> str:
+    return f"{ONCE_PREFIX}{name}"

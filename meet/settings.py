@@ -8,21 +8,24 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from jwt.warnings import InsecureKeyLengthWarning
 from redis.backoff import ExponentialBackoff
-from redis.retry import Retry
 
 from meet import redis_keys
+from meet.breaker import RedisRetry
 from meet.env import (
     env_bool,
     env_choice,
+    env_float,
     env_host_ports,
     env_int,
     env_list,
+    env_networks,
     env_secret,
     env_str,
     env_url,
@@ -40,6 +43,12 @@ MEET_NAME_ID = env_str("MEET_NAME_ID", "openviduMeet")
 MEET_BASE_URL = env_str("MEET_BASE_URL", "").strip()
 if MEET_BASE_URL.endswith("/"):
     MEET_BASE_URL = MEET_BASE_URL[:-1]
+
+# Proxies whose X-Forwarded-For is believed (the client IP of the login limit and of logs). A
+# request from any other address is its own client, whatever headers it sends. The reference
+# trusts every sender ("trust proxy = true"), which lets a client rotate the header to escape
+# the login limit. Loopback by default: a proxy on the same host.
+TRUSTED_PROXIES = env_networks("MEET_TRUSTED_PROXIES", ("127.0.0.0/8", "::1/128"))
 
 _LOG_LEVELS = {
     "error": "ERROR",
@@ -112,6 +121,24 @@ STORAGE_KEY_PREFIX = (
     MEET_AZURE_SUBCONTAINER_NAME if MEET_BLOB_STORAGE_MODE == "abs" else MEET_S3_SUBBUCKET
 )
 
+# --- Bounded waits on dependencies ------------------------------------------------------------
+# A frozen dependency (it accepts connections but never answers) must cost a request a few
+# seconds, not minutes: every call has a connect and a read timeout, and a timed-out call is
+# not retried. After a call finds a dependency unreachable, calls to it fail at once (503) for
+# MEET_DEPENDENCY_DOWN_SECONDS (meet/breaker.py). docs/operations.md has the figures.
+MEET_REDIS_CONNECT_TIMEOUT = env_float("MEET_REDIS_CONNECT_TIMEOUT", 2.0, minimum=0.1)
+MEET_REDIS_TIMEOUT = env_float("MEET_REDIS_TIMEOUT", 2.0, minimum=0.1)
+MEET_S3_CONNECT_TIMEOUT = env_float("MEET_S3_CONNECT_TIMEOUT", 2.0, minimum=0.1)
+# Per read from S3 (a response's first byte, and each chunk of a stream): a long media or ZIP
+# download is never cut by it while S3 keeps sending.
+MEET_S3_READ_TIMEOUT = env_float("MEET_S3_READ_TIMEOUT", 3.0, minimum=0.1)
+# Attempts per S3 call, counting the first; botocore retries errors and throttling, not a
+# timed-out read once the breaker has marked S3 down.
+MEET_S3_MAX_ATTEMPTS = env_int("MEET_S3_MAX_ATTEMPTS", 2, minimum=1, maximum=10)
+# One LiveKit API call, connect included (StartRoomCompositeEgress: see below).
+MEET_LIVEKIT_TIMEOUT = env_float("MEET_LIVEKIT_TIMEOUT", 3.0, minimum=0.1)
+MEET_DEPENDENCY_DOWN_SECONDS = env_float("MEET_DEPENDENCY_DOWN_SECONDS", 1.0, minimum=0)
+
 # --- Redis ------------------------------------------------------------------------------------
 MEET_REDIS_HOST = env_str("MEET_REDIS_HOST", "localhost")
 MEET_REDIS_PORT = env_int("MEET_REDIS_PORT", 6379, minimum=1, maximum=65535)
@@ -140,11 +167,12 @@ def _redis_userinfo() -> str:
 
 
 _REDIS_OPTIONS: dict[str, object] = {
-    "SOCKET_CONNECT_TIMEOUT": 2,
-    "SOCKET_TIMEOUT": 5,
+    "SOCKET_CONNECT_TIMEOUT": MEET_REDIS_CONNECT_TIMEOUT,
+    "SOCKET_TIMEOUT": MEET_REDIS_TIMEOUT,
     "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
     # redis-py's default retries back off for seconds; an outage should become a 503 quickly.
-    "CONNECTION_POOL_KWARGS": {"retry": Retry(ExponentialBackoff(cap=0.2, base=0.02), 2)},
+    # One retry of a refused/closed connection; no retry of a timeout; the breaker in front.
+    "CONNECTION_POOL_KWARGS": {"retry": RedisRetry(ExponentialBackoff(cap=0.2, base=0.02), 1)},
 }
 if MEET_REDIS_SENTINEL_HOST_LIST:
     DJANGO_REDIS_CONNECTION_FACTORY = "django_redis.pool.SentinelConnectionFactory"
@@ -157,16 +185,16 @@ if MEET_REDIS_SENTINEL_HOST_LIST:
         # a wrong password) takes ~12 s of default backoff before the 503.
         "SENTINEL_KWARGS": {
             "password": MEET_REDIS_SENTINEL_PASSWORD,
-            "socket_connect_timeout": 2,
-            "socket_timeout": 5,
-            "retry": Retry(ExponentialBackoff(cap=0.2, base=0.02), 2),
+            "socket_connect_timeout": MEET_REDIS_CONNECT_TIMEOUT,
+            "socket_timeout": MEET_REDIS_TIMEOUT,
+            "retry": RedisRetry(ExponentialBackoff(cap=0.2, base=0.02), 1),
         },
     }
     CELERY_BROKER_URL = ";".join(
         f"sentinel://{_redis_userinfo()}{host}:{port}/{MEET_REDIS_DB}"
         for host, port in MEET_REDIS_SENTINEL_HOST_LIST
     )
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
         "master_name": MEET_REDIS_SENTINEL_MASTER_NAME,
         "sentinel_kwargs": {"password": MEET_REDIS_SENTINEL_PASSWORD},
     }
@@ -176,6 +204,12 @@ else:
     )
     CELERY_BROKER_URL = REDIS_LOCATION
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
+# Publishing a task (an outgoing webhook) from a request must not hang on a frozen broker.
+CELERY_BROKER_TRANSPORT_OPTIONS |= {
+    "socket_connect_timeout": MEET_REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": MEET_REDIS_TIMEOUT,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = MEET_REDIS_CONNECT_TIMEOUT
 
 CACHES = {
     "default": {
@@ -264,6 +298,8 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # Express' body-parser limit ("100kb"); larger bodies get 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 100 * 1024
 REQUEST_BODY_LIMIT = 100 * 1024
+# Deeper JSON bodies are malformed (no route reads below depth 5; deep nesting only costs).
+REQUEST_JSON_MAX_DEPTH = 32
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["meet.api.renderers.MeetJSONRenderer"],
@@ -393,10 +429,10 @@ STORAGE_INIT_LOCK_SECONDS = 30
 STORAGE_PUT_ATTEMPTS = 5
 STORAGE_PUT_BACKOFF_SECONDS = 0.1
 STORAGE_DEFAULT_PAGE_SIZE = 50
-STORAGE_CONNECT_TIMEOUT_SECONDS = 5
-STORAGE_READ_TIMEOUT_SECONDS = 30
 DEFAULT_LOCK_SECONDS = 60
 SCHEDULED_TASK_MIN_LOCK_SECONDS = 59
 EVENTS_CHANNEL = redis_keys.EVENTS_CHANNEL
+# StartRoomCompositeEgress answers once an egress worker took the request (MEET_LIVEKIT_TIMEOUT
+# bounds every other LiveKit call).
+LIVEKIT_EGRESS_START_TIMEOUT_SECONDS = 10
 WEBHOOK_TIMEOUT_SECONDS = 5
-LIVEKIT_TIMEOUT_SECONDS = 10

@@ -8,11 +8,13 @@ from typing import Any
 
 from django.conf import settings
 
+from accounts.errors import InvalidTokenError
 from accounts.tokens import (
-    decode_unverified,
     issue_token,
     parse_metadata,
+    token_room,
     valid_participant_metadata,
+    verify_token,
 )
 from meet import livekit
 from meet.clock import now_ms
@@ -107,16 +109,23 @@ def ensure_livekit_room(room: Room) -> None:
 # --- Tokens -----------------------------------------------------------------------------------
 
 
-def roles_of_previous_token(token: str | None) -> list[dict[str, Any]] | None:
-    """Roles carried over from an earlier participant token, read without verification;
-    ``None`` when there is no token or its metadata is not valid."""
+def roles_of_previous_token(token: str | None, room_id: str) -> list[dict[str, Any]] | None:
+    """Roles carried over from an earlier participant token of the same room.
+
+    ``None`` when there is no token, or it does not verify (signature, issuer, expiry) or is
+    not a participant token: the reference reads it without any verification, which lets a
+    speaker forge a moderator role (docs/compatibility.md). A valid token of another room
+    carries no role (``[]``)."""
     if not token:
         return None
     try:
-        metadata = parse_metadata(decode_unverified(token))
-    except Exception:  # an unreadable previous token carries nothing over
+        claims = verify_token(token)
+    except InvalidTokenError:
         return None
-    return list(metadata["roles"]) if valid_participant_metadata(metadata) else None
+    metadata = parse_metadata(claims)
+    if not valid_participant_metadata(metadata):
+        return None
+    return list(metadata["roles"]) if token_room(claims) == room_id else []
 
 
 def _participant_token(
@@ -153,7 +162,7 @@ def generate_participant_token(
     participant_identity: str | None,
     previous_token: str | None,
 ) -> str:
-    previous_roles = roles_of_previous_token(previous_token) or []
+    previous_roles = roles_of_previous_token(previous_token, room.room_id) or []
     if not participant_name:
         return _participant_token(
             room, role, previous_roles, name=None, identity=participant_identity

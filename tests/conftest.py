@@ -35,6 +35,7 @@ def _isolated_backends(
     settings.MEET_S3_SERVICE_ENDPOINT = moto_endpoint
     requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)
     store = get_object_store()  # kept across tests: building a boto3 client is slow
+    reset_breakers(store)
     store.ensure_bucket()  # type: ignore[attr-defined]
     redis().flushdb()
     yield
@@ -53,6 +54,18 @@ def frontend_build(settings: Any) -> Path:
     """A small front-end build laid out as the reference's ``public/`` (MEET_FRONTEND_DIR)."""
     settings.MEET_FRONTEND_DIR = str(FRONTEND_BUILD)
     return FRONTEND_BUILD
+
+
+def reset_breakers(store: Any) -> None:
+    """A dependency an earlier test took down is not "down" for this one (meet/breaker.py)."""
+    from meet import livekit
+    from meet.breaker import redis_breaker
+
+    redis_breaker.reset()
+    livekit.breaker.reset()
+    breaker = getattr(store, "breaker", None)
+    if breaker is not None:
+        breaker.reset()
 
 
 @pytest.fixture

@@ -4,16 +4,28 @@ behavior.md §5.1-5.3: raw ``application/webhook+json`` body; bare JWT in ``Auth
 (HS256 with the LiveKit secret, ``iss`` = API key, ``sha256`` = base64 SHA-256 of the body, 10 s
 leeway); one processing per event id across instances (5 s lock ``webhook_{event}_{id}``); only
 events of rooms created by this deployment are handled.
+
+Replays: the reference's 5 s lock is all that stops a request captured on the wire from being
+sent again while its signature is valid (LiveKit signs for 5 min), e.g. an old
+``egress_updated`` turning a complete recording back to ``active``. Here every accepted
+signature is remembered until it expires (``ov_meet:once:livekit_webhook:{sha256}``), and a
+request carrying one first seen more than 5 s ago is ignored (sooner, the event-id lock
+decides). A genuine redelivery by LiveKit is signed afresh, so it still goes through the
+event-id de-duplication as in the reference.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import logging
+import math
+import time
 from collections.abc import Callable
 from typing import Any
 
+import jwt
 from django.conf import settings
 from livekit.api import TokenVerifier, WebhookReceiver
 
@@ -23,6 +35,7 @@ from meet.livekit_types import WebhookEvent, webhook_event_from_proto
 logger = logging.getLogger(__name__)
 
 DEDUPE_LOCK_SECONDS = 5
+SIGNATURE_LEEWAY_SECONDS = 10
 Handler = Callable[[WebhookEvent], None]
 
 
@@ -40,7 +53,7 @@ def verify(body: str | None, authorization: str) -> WebhookEvent:
         TokenVerifier(
             settings.LIVEKIT_API_KEY,
             settings.LIVEKIT_API_SECRET,
-            leeway=datetime.timedelta(seconds=10),
+            leeway=datetime.timedelta(seconds=SIGNATURE_LEEWAY_SECONDS),
         )
     )
     try:
@@ -48,6 +61,21 @@ def verify(body: str | None, authorization: str) -> WebhookEvent:
     except Exception as error:  # the SDK raises bare Exceptions for hash mismatches
         raise InvalidLiveKitWebhookError(str(error)) from error
     return webhook_event_from_proto(message)
+
+
+def is_replay(authorization: str) -> bool:
+    """True when this exact (verified) ``Authorization`` was accepted more than the 5 s
+    de-duplication window ago: nothing but a replay presents it again then (a redelivery by
+    LiveKit is signed afresh). Within the window the event-id lock decides, as in the
+    reference. Signatures are remembered for as long as they could still verify."""
+    try:
+        expires = float(jwt.decode(authorization, options={"verify_signature": False})["exp"])
+    except (jwt.PyJWTError, KeyError, TypeError, ValueError):
+        expires = time.time()
+    remember = max(math.ceil(expires + SIGNATURE_LEEWAY_SECONDS - time.time()) + 1, 1)
+    digest = hashlib.sha256(authorization.encode()).hexdigest()
+    age = locks.mark_seen(f"livekit_webhook:{digest}", remember)
+    return age is not None and age >= DEDUPE_LOCK_SECONDS
 
 
 def _created_by_us(metadata: str) -> bool | None:
@@ -98,6 +126,8 @@ def receive(
     handler = handlers.get(event.event)
     if handler is None:
         return "ignored"
+    if is_replay(authorization):
+        return "replay"
     try:
         locks.acquire(f"webhook_{event.event}_{event.id}", ttl_seconds=DEDUPE_LOCK_SECONDS)
     except locks.LockNotAcquiredError:

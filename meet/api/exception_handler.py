@@ -67,10 +67,35 @@ def error_response(error: MeetError) -> Response:
     return response
 
 
+class _Substitutions(dict[str, str]):
+    """Route parameters, then the body's top-level values; like JavaScript's template
+    ``${roomId}`` of a missing value, an absent one reads ``undefined``."""
+
+    def __missing__(self, key: str) -> str:
+        return "undefined"
+
+
+def operation_text(operation: str, view: Any, request: Any) -> str:
+    """``operation`` with its ``{name}`` placeholders filled (``{roomId}`` of
+    ``POST /participants/token`` comes from the body)."""
+    values = _Substitutions()
+    data = getattr(request, "_full_data", None)  # parsed already; never parse in the handler
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, str | int | float) and not isinstance(value, bool):
+                values[str(key)] = str(value)
+    values.update({key: str(value) for key, value in (getattr(view, "kwargs", None) or {}).items()})
+    try:
+        return operation.format_map(values)
+    except (IndexError, ValueError):
+        return operation
+
+
 def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | HttpResponse:
     if isinstance(exc, MeetError):
         if exc.status_code >= 500:
-            logger.warning("%s: %s", exc.error, exc.message)
+            detail = getattr(exc, "detail", "")
+            logger.warning("%s: %s%s", exc.error, exc.message, f" ({detail})" if detail else "")
         return error_response(exc)
     if isinstance(exc, exceptions.ValidationError):
         return validation_error_response(exc.detail)
@@ -85,10 +110,8 @@ def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | Http
     view = context.get("view")
     request = context.get("request")
     method = (getattr(request, "method", "") or "").lower()
-    operation = getattr(view, "operations", {}).get(method, "processing the request")
-    try:
-        operation = operation.format(**(getattr(view, "kwargs", None) or {}))
-    except (KeyError, IndexError, ValueError):
-        pass
+    operation = operation_text(
+        getattr(view, "operations", {}).get(method, "processing the request"), view, request
+    )
     logger.exception("Unexpected error while %s", operation)
     return error_response(InternalError(operation))

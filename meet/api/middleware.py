@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
 from django.conf import settings
@@ -60,7 +61,12 @@ def _vary(response: HttpResponse, value: str) -> str:
 
 
 class BodyLimitMiddleware:
-    """Bodies the reference would parse and that exceed 100 kB get Express' 413 page."""
+    """Bodies the reference would parse and that exceed 100 kB get Express' 413 page.
+
+    A chunked body (``Transfer-Encoding: chunked``, no ``Content-Length``) is read here, up to
+    the limit, and handed on as if it had had a length: Django reads ``Content-Length`` bytes
+    only, so it would otherwise see an empty body (and never the limit).
+    """
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -68,10 +74,40 @@ class BodyLimitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
         if content_type in _PARSED_TYPES:
-            try:
-                length = int(request.META.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = 0
-            if length > settings.REQUEST_BODY_LIMIT:
-                return payload_too_large()
+            if _chunked(request):
+                body = _read_chunked(request, settings.REQUEST_BODY_LIMIT)
+                if body is None:
+                    return payload_too_large()
+                request._stream = io.BytesIO(body)
+                request.META["CONTENT_LENGTH"] = str(len(body))
+            else:
+                try:
+                    length = int(request.META.get("CONTENT_LENGTH") or 0)
+                except ValueError:
+                    length = 0
+                if length > settings.REQUEST_BODY_LIMIT:
+                    return payload_too_large()
         return self.get_response(request)
+
+
+def _chunked(request: HttpRequest) -> bool:
+    encoding = request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    return "chunked" in encoding and not request.META.get("CONTENT_LENGTH")
+
+
+def _read_chunked(request: HttpRequest, limit: int) -> bytes | None:
+    """The decoded body (the server decodes the chunks into ``wsgi.input``); None past
+    ``limit``."""
+    stream = request.META.get("wsgi.input")
+    if stream is None:
+        return b""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        part = stream.read(min(64 * 1024, limit + 1 - size))
+        if not part:
+            return b"".join(parts)
+        parts.append(part)
+        size += len(part)
+        if size > limit:
+            return None

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from meet import javascript
+from meet.errors import MeetError
 from meet.storage.errors import StorageKeyError
 
 DEFAULT_CHUNK_SIZE = 64 * 1024
@@ -68,8 +69,23 @@ class ObjectStore(Protocol):
     def check_health(self) -> None: ...
 
 
-class InvalidPageTokenError(ValueError):
-    """The continuation token was not issued by this store."""
+class InvalidPageTokenError(MeetError, ValueError):
+    """The continuation token was not issued by this store: the client's mistake, answered as
+    the listing's validation error (``422``, field ``nextPageToken``)."""
+
+    status_code = 422
+    error = "Unprocessable Entity"
+
+    def __init__(self, token: str | None = None) -> None:
+        super().__init__("Invalid request")
+        self.token = token
+
+    def body(self) -> dict[str, object]:
+        return {
+            "error": self.error,
+            "message": self.message,
+            "details": [{"field": "nextPageToken", "message": "Invalid page token"}],
+        }
 
 
 def apply_prefix(prefix: str, key: str) -> str:

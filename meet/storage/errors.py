@@ -9,12 +9,14 @@ class StorageUnavailableError(ServiceUnavailableError):
     error = "S3 Error"
 
     def __init__(self, detail: str = "", *, provider: str = "s3") -> None:
+        # The reference appends the driver's error text; it names the endpoint, bucket and
+        # key, so here it only goes to the log (docs/compatibility.md).
         if provider == "abs":
             self.error = "ABS Error"
-            text = f"Azure Blob Storage is not available {detail}"
+            text = "Azure Blob Storage is not available"
         else:
-            text = f"S3 is not available {detail}"
-        super().__init__(text.rstrip())
+            text = "S3 is not available"
+        super().__init__(text, detail=detail)
 
 
 class StorageKeyError(ValueError):

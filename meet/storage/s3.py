@@ -1,4 +1,10 @@
-"""S3 (AWS, MinIO, any S3-compatible endpoint) through django-storages' configured client."""
+"""S3 (AWS, MinIO, any S3-compatible endpoint) through django-storages' configured client.
+
+Every call is bounded: ``MEET_S3_CONNECT_TIMEOUT`` to connect, ``MEET_S3_READ_TIMEOUT`` per read
+(so a stream of any length goes on while S3 keeps sending), ``MEET_S3_MAX_ATTEMPTS`` attempts.
+A call that cannot reach S3 marks it down for a moment (``meet.breaker``) and the calls that
+follow fail at once with the 503, instead of each waiting out its own timeouts.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,18 @@ from collections.abc import Iterator
 from typing import Any
 
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    HTTPClientError,
+    ReadTimeoutError,
+)
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from django.conf import settings
 from storages.backends.s3 import S3Storage
 
+from meet.breaker import Breaker
 from meet.storage.base import (
     DEFAULT_CHUNK_SIZE,
     InvalidPageTokenError,
@@ -26,6 +40,25 @@ from meet.storage.errors import StorageUnavailableError
 logger = logging.getLogger(__name__)
 
 _NOT_FOUND_CODES = {"NoSuchKey", "404", "NotFound"}
+# S3 took the connection but did not answer in time: never retried, marks S3 down at once.
+_TIMEOUTS = (ConnectTimeoutError, ReadTimeoutError)
+# S3 refused or dropped the connection: retried, marks S3 down when every attempt failed so.
+_UNREACHABLE = (BotoConnectionError, HTTPClientError)
+_THROTTLING_CODES = {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout"}
+
+
+class _Unreachable(Exception):  # noqa: N818 - an internal signal, never leaves this module
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _is_retryable_answer(error: ClientError) -> bool:
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+    code = str(error.response.get("Error", {}).get("Code"))
+    return int(status) >= 500 or code in _THROTTLING_CODES
+
+
 _DELETE_BATCH = 1000
 
 
@@ -34,14 +67,18 @@ def _is_not_found(error: ClientError) -> bool:
 
 
 class S3ObjectStream:
-    def __init__(self, body: Any, content_length: int) -> None:
+    def __init__(self, body: Any, content_length: int, breaker: Breaker) -> None:
         self._body = body
         self.content_length = content_length
+        self._breaker = breaker
 
     def iter_chunks(self, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[bytes]:
         try:
             yield from self._body.iter_chunks(chunk_size)
         except (BotoCoreError, ClientError, OSError) as error:
+            if isinstance(error, (*_TIMEOUTS, *_UNREACHABLE, OSError)):
+                self._breaker.trip(error)
+            logger.warning("S3 stream failed: %s", error)
             raise StorageUnavailableError(str(error)) from error
         finally:
             self.close()
@@ -68,9 +105,10 @@ class S3ObjectStore:
             signature_version="s3v4",
             file_overwrite=True,
             client_config=Config(
-                connect_timeout=settings.STORAGE_CONNECT_TIMEOUT_SECONDS,
-                read_timeout=settings.STORAGE_READ_TIMEOUT_SECONDS,
-                retries={"max_attempts": 2, "mode": "standard"},
+                connect_timeout=settings.MEET_S3_CONNECT_TIMEOUT,
+                read_timeout=settings.MEET_S3_READ_TIMEOUT,
+                # Retries are ours (_invoke, put_bytes): botocore's would also repeat timeouts.
+                retries={"total_max_attempts": 1, "mode": "standard"},
                 max_pool_connections=50,
                 s3={"addressing_style": "path"}
                 if settings.MEET_S3_WITH_PATH_STYLE_ACCESS
@@ -81,6 +119,9 @@ class S3ObjectStore:
         self.bucket = settings.MEET_S3_BUCKET
         self.prefix = settings.STORAGE_KEY_PREFIX
         self._client: Any = None
+        self.breaker = Breaker(
+            "S3", lambda: settings.MEET_S3_CONNECT_TIMEOUT + settings.MEET_S3_READ_TIMEOUT
+        )
 
     @property
     def client(self) -> Any:
@@ -98,25 +139,72 @@ class S3ObjectStore:
         logger.warning("S3 request failed: %s", error)
         return StorageUnavailableError(str(error))
 
+    def _attempt(self, operation: str, params: dict[str, Any]) -> Any:
+        """One client call. S3 marked down fails at once (503); a timeout marks it down
+        (503); a refused or dropped connection is ``_Unreachable`` for the caller to retry or
+        give up on; an answer from S3, even an error (``ClientError``), is returned or raised
+        as is."""
+        if not self.breaker.allow():
+            raise StorageUnavailableError("S3 is marked down after a failed call")
+        try:
+            result = getattr(self.client, operation)(**params)
+        except ClientError:
+            self.breaker.succeeded()  # S3 answered
+            raise
+        except _TIMEOUTS as error:
+            self.breaker.trip(error)
+            raise self._unavailable(error) from error
+        except _UNREACHABLE as error:
+            raise _Unreachable(error) from error
+        except BotoCoreError as error:
+            raise self._unavailable(error) from error
+        self.breaker.succeeded()
+        return result
+
+    def _invoke(self, operation: str, **params: Any) -> Any:
+        """``_attempt`` with retries: a refused/dropped connection or an S3 5xx/throttling
+        answer is tried again after 50 ms, doubling, ``MEET_S3_MAX_ATTEMPTS`` times in all (a
+        pooled connection S3 closed reconnects so); a timeout is never retried. When every
+        attempt found S3 unreachable it is marked down."""
+        attempts = settings.MEET_S3_MAX_ATTEMPTS
+        delay = 0.05
+        for attempt in range(1, attempts + 1):
+            last = attempt == attempts
+            try:
+                return self._attempt(operation, params)
+            except ClientError as error:
+                if last or not _is_retryable_answer(error):
+                    raise
+            except _Unreachable as unreachable:
+                if last:
+                    self.breaker.trip(unreachable.error)
+                    raise self._unavailable(unreachable.error) from unreachable.error
+            time.sleep(delay)
+            delay *= 2
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
     def _request(self, operation: str, **params: Any) -> Any:
         """One S3 call on the bucket: "not found" is None, any other failure a 503."""
         try:
-            return getattr(self.client, operation)(Bucket=self.bucket, **params)
+            return self._invoke(operation, Bucket=self.bucket, **params)
         except ClientError as error:
             if _is_not_found(error):
                 return None
             raise self._unavailable(error) from error
-        except BotoCoreError as error:
+
+    def _read_body(self, response: Any) -> bytes:
+        try:
+            return bytes(response["Body"].read())
+        except (BotoCoreError, OSError) as error:
+            if isinstance(error, (*_TIMEOUTS, *_UNREACHABLE)):
+                self.breaker.trip(error)
             raise self._unavailable(error) from error
 
     def get_bytes(self, key: str) -> bytes | None:
         response = self._request("get_object", Key=self.full_key(key))
         if response is None:
             return None
-        try:
-            return bytes(response["Body"].read())
-        except (BotoCoreError, OSError) as error:
-            raise self._unavailable(error) from error
+        return self._read_body(response)
 
     def get_json(self, key: str) -> Any | None:
         raw = self.get_bytes(key)
@@ -125,19 +213,30 @@ class S3ObjectStore:
         return load_json(raw)
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
-        full = self.full_key(key)
-        extra = {"ContentType": content_type} if content_type else {}
+        """The reference's put: ``STORAGE_PUT_ATTEMPTS`` attempts, 100 ms doubling, for an
+        error S3 answers with or a refused connection. A put S3 does not answer in time is
+        not repeated: S3 is marked down and the 503 comes at once."""
+        params: dict[str, Any] = {"Bucket": self.bucket, "Key": self.full_key(key), "Body": data}
+        if content_type:
+            params["ContentType"] = content_type
         delay = settings.STORAGE_PUT_BACKOFF_SECONDS
         for attempt in range(1, settings.STORAGE_PUT_ATTEMPTS + 1):
+            last = attempt == settings.STORAGE_PUT_ATTEMPTS
             try:
-                self.client.put_object(Bucket=self.bucket, Key=full, Body=data, **extra)
+                self._attempt("put_object", params)
                 return
-            except (ClientError, BotoCoreError) as error:
-                if attempt == settings.STORAGE_PUT_ATTEMPTS:
+            except ClientError as error:
+                if last:
                     raise self._unavailable(error) from error
-                logger.warning("S3 put of %s failed (attempt %d): %s", full, attempt, error)
-                time.sleep(delay)
-                delay *= 2
+                failure: Exception = error
+            except _Unreachable as unreachable:
+                if last:
+                    self.breaker.trip(unreachable.error)
+                    raise self._unavailable(unreachable.error) from unreachable.error
+                failure = unreachable.error
+            logger.warning("S3 put of %s failed (attempt %d): %s", params["Key"], attempt, failure)
+            time.sleep(delay)
+            delay *= 2
 
     def put_json(self, key: str, data: Any) -> None:
         self.put_bytes(key, dump_json(data))
@@ -150,11 +249,12 @@ class S3ObjectStore:
         for start in range(0, len(full_keys), _DELETE_BATCH):
             batch = full_keys[start : start + _DELETE_BATCH]
             try:
-                response = self.client.delete_objects(
+                response = self._invoke(
+                    "delete_objects",
                     Bucket=self.bucket,
                     Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True},
                 )
-            except (ClientError, BotoCoreError) as error:
+            except ClientError as error:
                 raise self._unavailable(error) from error
             errors = [e for e in response.get("Errors", []) if e.get("Code") != "NoSuchKey"]
             if errors:
@@ -180,12 +280,13 @@ class S3ObjectStore:
         if continuation_token and continuation_token != "undefined":
             params["ContinuationToken"] = continuation_token
         try:
-            response = self.client.list_objects_v2(**params)
+            response = self._invoke("list_objects_v2", **params)
         except ClientError as error:
-            if str(error.response.get("Error", {}).get("Code")) == "InvalidArgument":
+            code = str(error.response.get("Error", {}).get("Code"))
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if "ContinuationToken" in params and (code == "InvalidArgument" or status == 400):
+                # S3 (InvalidArgument) and compatible servers refuse a token they never issued
                 raise InvalidPageTokenError(continuation_token) from error
-            raise self._unavailable(error) from error
-        except BotoCoreError as error:
             raise self._unavailable(error) from error
         return KeyPage(
             keys=[item["Key"] for item in response.get("Contents", [])],
@@ -202,12 +303,12 @@ class S3ObjectStore:
         response = self._request("get_object", **params)
         if response is None:
             return None
-        return S3ObjectStream(response["Body"], int(response.get("ContentLength", 0)))
+        return S3ObjectStream(response["Body"], int(response.get("ContentLength", 0)), self.breaker)
 
     def check_health(self) -> None:
         try:
-            self.client.list_objects_v2(Bucket=self.bucket, MaxKeys=1)
-        except (ClientError, BotoCoreError) as error:
+            self._invoke("list_objects_v2", Bucket=self.bucket, MaxKeys=1)
+        except ClientError as error:
             raise self._unavailable(error) from error
 
     def ensure_bucket(self) -> bool:

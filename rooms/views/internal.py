@@ -85,7 +85,7 @@ class ParticipantTokenRefreshView(MeetAPIView):
         previous = read_participant_token(request)
         if not previous:
             raise NoParticipantTokenError()
-        previous_roles = participants.roles_of_previous_token(previous)
+        previous_roles = participants.roles_of_previous_token(previous, room.room_id)
         if previous_roles is None:
             raise InvalidParticipantTokenError()
         token = participants.refresh_participant_token(

@@ -48,6 +48,7 @@ class RecordedEvent:
     status: int | None = None  # last HTTP status received
     error: str = ""  # last transport error
     delivered: bool | None = None  # None: not sent (no URL) or still pending
+    authorization: str = ""  # the Authorization header of the last attempt
     generation: int = 0
     done: threading.Event = field(default_factory=threading.Event, repr=False)
 
@@ -184,13 +185,14 @@ class WebhookDispatcher:
 
     def _post(self, record: RecordedEvent) -> bool:
         assert record.url
+        record.authorization = webhook_token(record.body, self.api_key, self.api_secret)
         request = urllib.request.Request(
             record.url,
             data=record.body,
             method="POST",
             headers={
                 "Content-Type": "application/webhook+json",
-                "Authorization": webhook_token(record.body, self.api_key, self.api_secret),
+                "Authorization": record.authorization,
             },
         )
         try:

@@ -90,7 +90,8 @@ def test_invalidate_when_redis_is_down_is_a_503(redis_down: None) -> None:
         cache.invalidate("global_config")
 
     assert raised.value.status_code == 503
-    assert raised.value.body() == {"error": "Redis Error", "message": "Redis is not available down"}
+    assert raised.value.body() == {"error": "Redis Error", "message": "Redis is not available"}
+    assert raised.value.detail == "down"  # logged, never sent (issue 10)
 
 
 def test_reads_and_writes_when_redis_is_down_are_skipped_quietly(redis_down: None) -> None:
