@@ -15,7 +15,7 @@ help:
 	@echo "make test   lint, then the whole test suite (with the console in headless Chromium)"
 	@echo "make lint   ruff check, ruff format --check, import-linter"
 	@echo "make fmt    ruff format and ruff check --fix"
-	@echo "make bench  run the benchmarks"
+	@echo "make bench  issue-9 figures of a whole instance vs the reference (BENCH_ARGS=--quick)"
 	@echo "make venv   create/update .venv from requirements-dev.txt"
 
 venv: $(STAMP)
@@ -46,5 +46,8 @@ fmt: venv
 	$(BIN)/ruff format . bin/run
 	$(BIN)/ruff check --fix . bin/run
 
+# Starts bin/run (embedded defaults, then S3 on a moto server) and drives it with wrk
+# (installed from Debian when missing). BENCH_ARGS: --quick, --default-only, --s3-only,
+# --in-process (the older code-path benchmarks).
 bench: venv
-	$(PYTHON) -m bench
+	$(PYTHON) -m bench $(BENCH_ARGS)
