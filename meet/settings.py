@@ -372,5 +372,8 @@ STORAGE_READ_TIMEOUT_SECONDS = 30
 DEFAULT_LOCK_SECONDS = 60
 SCHEDULED_TASK_MIN_LOCK_SECONDS = 59
 EVENTS_CHANNEL = "ov_meet_channel"
+# In-process copies of the API keys and the global config (meet/local_cache.py): dropped on
+# every change through EVENTS_CHANNEL, and never older than this.
+LOCAL_CACHE_TTL_SECONDS = 5.0
 WEBHOOK_TIMEOUT_SECONDS = 5
 LIVEKIT_TIMEOUT_SECONDS = 10

@@ -10,6 +10,7 @@ import requests
 from moto.server import ThreadedMotoServer
 from rest_framework.test import APIClient
 
+from meet import local_cache
 from meet.redis_connection import redis
 from meet.storage import get_object_store
 
@@ -36,6 +37,7 @@ def _isolated_backends(
     store = get_object_store()  # kept across tests: building a boto3 client is slow
     store.ensure_bucket()  # type: ignore[attr-defined]
     redis().flushdb()
+    local_cache.clear()  # in-process copies of what the flush and the moto reset removed
     yield
     # A test that changed the storage settings leaves a store of its own behind: drop it.
     current = get_object_store()
