@@ -313,6 +313,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+# Celery roles the web process runs as threads of its own (meet/embedded.py): bin/run sets it for
+# the single-node default ("worker,beat"); empty when each role has a process of its own.
+MEET_EMBEDDED_ROLES = env_list("MEET_EMBEDDED_ROLES")
+if set(MEET_EMBEDDED_ROLES) - {"worker", "beat"}:
+    raise ImproperlyConfigured("MEET_EMBEDDED_ROLES: expected a comma list of worker,beat")
+EMBEDDED_WORKER_THREADS = 4
 # Every entry's task runs under meet.locks.run_exclusively, so two beats (or a tick that overlaps
 # the previous run) do the work once. Expiry ~1.5 x the interval drops ticks a dead worker missed.
 ROOM_GC_INTERVAL_SECONDS = 3600
