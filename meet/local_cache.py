@@ -1,11 +1,12 @@
 """Short-lived in-process copies of the few documents read on nearly every request.
 
 The API keys and the global config are read by every API-key request and every participant
-token; each read was a Redis round trip. This module keeps a copy in the process for at most
-``LOCAL_CACHE_TTL_SECONDS`` and drops it the moment any process of any instance changes the
-document: writers publish ``{"eventType": "cache_invalidated", "payload": {"keys": [...]}}`` on
-the existing events channel (``EVENTS_CHANNEL``), and a listener thread in every process drops
-the named entries. The rules that keep it from ever serving a changed document:
+token, and the room by its page and its tokens; each read was a Redis round trip. This module
+keeps a copy in the process for at most ``LOCAL_CACHE_TTL_SECONDS`` and drops it the moment
+any process of any instance changes the document: writers publish
+``{"eventType": "cache_invalidated", "payload": {"keys": [...]}}`` on the existing events
+channel (``EVENTS_CHANNEL``), and a listener thread in every process drops the named entries.
+The rules that keep it from ever serving a changed document:
 
 * A copy is served only while the listener is subscribed. When the subscription breaks (Redis
   down, restarted, a failover), every copy is dropped and reads go to Redis/storage until the

@@ -126,7 +126,7 @@ class RoomDetailView(MeetAPIView):
     def get(self, request: Request, roomId: str) -> Response:  # noqa: N803 - the route's name
         room_id = validated_room_id(roomId)
         check_room_scope(request.user, room_id)
-        room = services.get_room(room_id)
+        room = services.get_room(room_id, cached=True)
         fields = parse_fields(query_params(request).get("fields"))
         return Response(
             room_body(

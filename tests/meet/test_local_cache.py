@@ -1,4 +1,4 @@
-"""The in-process copies of the API keys and the global config (``meet.local_cache``).
+"""The in-process copies of the API keys, the global config and rooms (``meet.local_cache``).
 
 Across two server processes sharing one Redis and one bucket: a change made through one is
 seen by the other at once, also after Redis went away and came back; while Redis is down the
@@ -316,3 +316,43 @@ def test_while_redis_is_down_storage_is_read_and_after_it_is_back_invalidation_w
     assert revoked.status_code == HTTPStatus.UNAUTHORIZED
     assert revoked.json() == INVALID_KEY
     assert _room_list(second, created.json()["key"]).status_code == HTTPStatus.OK
+
+
+@pytest.mark.slow
+def test_room_changes_apply_at_once_on_the_other_process(cluster: Cluster) -> None:
+    first, second = cluster.urls
+    api = {"X-API-KEY": "first-key"}
+    _warm(first, "first-key")
+    _warm(second, "first-key")
+    eventually(lambda: cluster.subscribers() >= 2, timeout=15)
+    room = requests.post(f"{first}/api/v1/rooms", json={"roomName": "Cached"}, headers=api).json()
+    room_id = room["roomId"]
+    secret = room["speakerUrl"].split("secret=")[1]
+    detail = f"{second}/api/v1/rooms/{room_id}"
+    token = f"{second}/internal-api/v1/participants/token"
+    for _ in range(5):  # the second process now holds the room
+        assert requests.get(detail, headers=api).json()["config"]["chat"] == {"enabled": True}
+        assert requests.post(token, json={"roomId": room_id, "secret": secret}).status_code == 200
+
+    config = {
+        "recording": {"enabled": False},
+        "chat": {"enabled": False},
+        "virtualBackground": {"enabled": False},
+    }
+    changed = requests.put(
+        f"{first}/api/v1/rooms/{room_id}/config", json={"config": config}, headers=api
+    )
+    assert changed.status_code == HTTPStatus.OK, changed.text
+    assert requests.get(detail, headers=api).json()["config"] == config
+
+    deleted = requests.delete(f"{first}/api/v1/rooms/{room_id}", headers=api)
+    assert deleted.status_code == HTTPStatus.OK, deleted.text
+    gone = requests.get(detail, headers=api)
+    assert gone.status_code == HTTPStatus.NOT_FOUND
+    assert gone.json() == {"error": "Room Error", "message": f"Room '{room_id}' does not exist"}
+    refused = requests.post(token, json={"roomId": room_id, "secret": secret})
+    assert refused.status_code == HTTPStatus.NOT_FOUND
+    assert refused.json() == {
+        "error": "Room Error",
+        "message": f"Room '{room_id}' does not exist",
+    }
