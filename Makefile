@@ -1,11 +1,13 @@
 # The front door: `make run` starts the server, `make test` checks everything.
-# Every target bootstraps the virtualenv it needs (.venv, from requirements-dev.txt).
+# Every target bootstraps the virtualenv it needs (.venv): `make run` only the runtime
+# requirements (requirements.txt), the others the development ones (requirements-dev.txt).
 
 VENV := .venv
 BIN := $(VENV)/bin
 PYTHON := $(BIN)/python
 # Touched after a successful install: pip runs again only when a requirements file is newer.
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-runtime
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run test lint fmt bench
@@ -25,7 +27,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-run: venv
+$(RUN_STAMP): requirements.txt
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet -r requirements.txt
+	touch $(RUN_STAMP)
+
+run: $(RUN_STAMP)
 	$(PYTHON) bin/run
 
 # pytest exits 5 when it collected no tests: a non-zero status, so make fails on it too.
