@@ -66,6 +66,9 @@ class LocalCache:
 
     def get(self, key: str, load: Callable[[], T | None]) -> T | None:
         """The local copy of ``key`` if fresh, else ``load()`` (kept when it is safe to)."""
+        ttl = float(settings.LOCAL_CACHE_TTL_SECONDS)
+        if ttl <= 0:
+            return load()
         self._ensure_listener()
         started = time.monotonic()
         entry = self._entries.get(key)
@@ -77,7 +80,6 @@ class LocalCache:
         if value is not None:
             with self._lock:
                 if self._subscribed and stamp == (self._epoch, self._versions.get(key, 0)):
-                    ttl = float(settings.LOCAL_CACHE_TTL_SECONDS)
                     self._entries[key] = _Entry(value, started + ttl)
         return value
 

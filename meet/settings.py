@@ -107,6 +107,11 @@ if MEET_REDIS_SENTINEL_HOST_LIST and not MEET_REDIS_SENTINEL_PASSWORD:
         "MEET_REDIS_SENTINEL_PASSWORD is required when MEET_REDIS_SENTINEL_HOST_LIST is set"
     )
 
+# In-process copies of the API keys, the global config and rooms (meet/local_cache.py): dropped
+# on every change through the events channel, and never older than this. 0 turns them off (for
+# instances sharing Redis with reference servers, which do not announce their changes).
+LOCAL_CACHE_TTL_SECONDS = env_int("MEET_LOCAL_CACHE_TTL_SECONDS", 5, minimum=0, maximum=60)
+
 # Deployment switch of the reference: exit when this module is not enabled.
 MODULES_FILE = env_str("MODULES_FILE", "")
 MODULE_NAME = env_str("MODULE_NAME", "openviduMeet")
@@ -378,8 +383,5 @@ STORAGE_READ_TIMEOUT_SECONDS = 30
 DEFAULT_LOCK_SECONDS = 60
 SCHEDULED_TASK_MIN_LOCK_SECONDS = 59
 EVENTS_CHANNEL = "ov_meet_channel"
-# In-process copies of the API keys and the global config (meet/local_cache.py): dropped on
-# every change through EVENTS_CHANNEL, and never older than this.
-LOCAL_CACHE_TTL_SECONDS = 5.0
 WEBHOOK_TIMEOUT_SECONDS = 5
 LIVEKIT_TIMEOUT_SECONDS = 10

@@ -84,6 +84,12 @@ def test_no_copy_outlives_its_ttl(settings: Any) -> None:
     assert local_cache.get("test:ttl", lambda: next(counter)) == first + 1
 
 
+def test_a_ttl_of_zero_turns_the_copies_off(settings: Any) -> None:
+    settings.LOCAL_CACHE_TTL_SECONDS = 0
+    counter = iter(range(100))
+    assert [local_cache.get("test:off", lambda: next(counter)) for _ in range(3)] == [0, 1, 2]
+
+
 def test_an_invalidation_event_on_the_channel_drops_the_copy(settings: Any) -> None:
     eventually(_subscribed)
     counter = iter(range(100))
