@@ -182,17 +182,8 @@ def _media_local(instance: Instance, options: Options) -> tuple[float, float]:
 
 def _media_s3(instance: Instance, options: Options) -> tuple[float, float]:
     """(route MiB/s, boto3 get_object MiB/s) for the same object in the moto bucket."""
-    import boto3
-
-    storage = instance.storage
-    client = boto3.client(
-        "s3",
-        endpoint_url=storage["MEET_S3_SERVICE_ENDPOINT"],
-        aws_access_key_id=storage["MEET_S3_ACCESS_KEY"],
-        aws_secret_access_key=storage["MEET_S3_SECRET_KEY"],
-        region_name="us-east-1",
-    )
-    bucket = storage["MEET_S3_BUCKET"]
+    client = _s3_client(instance)
+    bucket = instance.storage["MEET_S3_BUCKET"]
     room_id = "Bench-aaaaaaaaaaaaaaa"
     recording_id, metadata_key, metadata = _recording_metadata(room_id, "0000000001")
     media_key = f"{SUBBUCKET}/recordings/{room_id}/{metadata['filename']}"
@@ -209,8 +200,34 @@ def _media_s3(instance: Instance, options: Options) -> tuple[float, float]:
     return route, _throughput(boto3_read)
 
 
-def _listing(instance: Instance, options: Options) -> tuple[float, float]:
-    """req/s of ``GET /api/v1/rooms`` (page 1) with 1 room stored, then with ``rooms``."""
+def _s3_client(instance: Instance) -> Any:
+    import boto3
+
+    storage = instance.storage
+    return boto3.client(
+        "s3",
+        endpoint_url=storage["MEET_S3_SERVICE_ENDPOINT"],
+        aws_access_key_id=storage["MEET_S3_ACCESS_KEY"],
+        aws_secret_access_key=storage["MEET_S3_SECRET_KEY"],
+        region_name="us-east-1",
+    )
+
+
+def _raw_listing_ms(instance: Instance) -> float:
+    """Median ms of the storage listing call the route makes (moto's own cost)."""
+    client = _s3_client(instance)
+    bucket = instance.storage["MEET_S3_BUCKET"]
+    samples = []
+    for _ in range(15):
+        started = time.perf_counter()
+        client.list_objects_v2(Bucket=bucket, Prefix=f"{SUBBUCKET}/rooms/", MaxKeys=10)
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def _listing(instance: Instance, options: Options) -> tuple[float, float, float, float]:
+    """req/s of ``GET /api/v1/rooms`` (page 1) with 1 room stored, then with ``rooms``; and
+    the median ms of moto's ListObjectsV2 at both sizes (moto scans the bucket; S3 does not)."""
     url = instance.url("/api/v1/rooms")
     seconds = max(2.0, options.seconds / 2)
     existing = _request(instance, "GET", "/api/v1/rooms?maxItems=100")["rooms"]
@@ -218,6 +235,7 @@ def _listing(instance: Instance, options: Options) -> tuple[float, float]:
         _request(instance, "DELETE", f"/api/v1/rooms/{room['roomId']}?withMeeting=force")
     _request(instance, "POST", "/api/v1/rooms", {"roomName": "Listing"})
     one = wrk(url, seconds=seconds, header=("X-API-KEY", API_KEY))
+    raw_one = _raw_listing_ms(instance)
 
     def create(index: int) -> None:
         _request(instance, "POST", "/api/v1/rooms", {"roomName": f"Listing {index}"})
@@ -225,10 +243,11 @@ def _listing(instance: Instance, options: Options) -> tuple[float, float]:
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(create, range(options.rooms - 1)))
     many = wrk(url, seconds=seconds, header=("X-API-KEY", API_KEY))
+    raw_many = _raw_listing_ms(instance)
     for result in (one, many):
         if result.failures:
             raise RuntimeError(f"listing answered errors:\n{result.output}")
-    return one.requests_per_second, many.requests_per_second
+    return one.requests_per_second, many.requests_per_second, raw_one, raw_many
 
 
 def _ratio(ours: float, reference: float) -> str:
@@ -302,7 +321,7 @@ def s3_mode(options: Options) -> Iterable[str]:
         yield f"  ({_load()})"
         results = _hot_routes(instance, options.seconds)
         route, raw = _media_s3(instance, options)
-        one, many = _listing(instance, options)
+        one, many, raw_one, raw_many = _listing(instance, options)
     yield HEADER
     yield from _route_rows(results)
     media = route / raw
@@ -317,6 +336,10 @@ def s3_mode(options: Options) -> Iterable[str]:
         f"{REFERENCE['listing_ratio']:>9.2f} {listing:>15.2f} "
         f"{_ratio(listing, REFERENCE['listing_ratio'])}  {GOALS['listing_ratio']:<18} "
         f"({one:,.0f} vs {many:,.0f} req/s)"
+    )
+    yield (
+        f"    (moto's own ListObjectsV2 of 10 keys, 1 vs {options.rooms:,} rooms: "
+        f"{raw_one:.1f} vs {raw_many:.1f} ms; moto scans the whole bucket, S3 does not)"
     )
     yield f"  ({_load()})"
 
