@@ -24,6 +24,8 @@ from tests.meet.test_run_command import (
     stop_and_assert_nothing_left,
     wait_until_healthy,
 )
+from tests.services import eventually
+from tests.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.slow
 
@@ -124,17 +126,42 @@ def test_waiting_recording_starts_do_not_block_other_requests(tmp_path: Path) ->
 
 
 def test_default_model_is_one_web_process_with_celery_inside(tmp_path: Path) -> None:
-    env = runner_env(tmp_path, MEET_LOCAL_STORAGE_DIR=str(tmp_path / "storage"))
-    with running(env, tmp_path) as runner:
-        wait_until_healthy(runner)
-        commands = _processes_of(runner)
-        assert not [command for command in commands if " celery " in f" {command} "], commands
-        assert "Celery worker and beat run as its threads" in runner.output()
-        # The worker inside the web process consumes tasks: a webhook test delivery is a task.
-        from tests.services import eventually
-
-        eventually(lambda: "Connected to redis://" in runner.output(), timeout=20)
-        stop_and_assert_nothing_left(runner)
+    receiver = WebhookReceiver()
+    hook_url = receiver.start()
+    env = runner_env(
+        tmp_path,
+        MEET_LOCAL_STORAGE_DIR=str(tmp_path / "storage"),
+        MEET_INITIAL_API_KEY=API["X-API-KEY"],
+        MEET_INITIAL_WEBHOOK_ENABLED="true",
+        MEET_INITIAL_WEBHOOK_URL=hook_url,
+    )
+    try:
+        with running(env, tmp_path) as runner:
+            wait_until_healthy(runner)
+            commands = _processes_of(runner)
+            assert not [command for command in commands if " celery " in f" {command} "], commands
+            assert "Celery worker and beat run as its threads" in runner.output()
+            # A meeting starts (the simulator's room_started webhook): the meetingStarted
+            # webhook is a Celery task, delivered by the worker inside the web process.
+            room = requests.post(
+                runner.url("/api/v1/rooms"), json={"roomName": "Inside"}, headers=API
+            ).json()
+            secret = room["moderatorUrl"].split("secret=")[1]
+            token = requests.post(
+                runner.url("/internal-api/v1/participants/token"),
+                json={"roomId": room["roomId"], "secret": secret, "participantName": "Mod"},
+                timeout=10,
+            )
+            assert token.status_code == HTTPStatus.OK, token.text
+            eventually(
+                lambda: any(
+                    item.json().get("event") == "meetingStarted" for item in receiver.received
+                ),
+                timeout=20,
+            )
+            stop_and_assert_nothing_left(runner)
+    finally:
+        receiver.stop()
 
 
 def test_scaled_out_roles_run_as_processes_of_their_own(tmp_path: Path) -> None:
@@ -143,7 +170,6 @@ def test_scaled_out_roles_run_as_processes_of_their_own(tmp_path: Path) -> None:
     )
     with running(env, tmp_path) as runner:
         wait_until_healthy(runner)
-        from tests.services import eventually
 
         def roles() -> bool:
             commands = " | ".join(_processes_of(runner))
