@@ -99,7 +99,3 @@ def stop() -> None:
             logger.warning("Stopping the embedded worker failed", exc_info=True)
         thread.join(EMBEDDED_STOP_SECONDS)
 
-
-def running() -> list[str]:
-    """The roles running in this process (for tests and ``check_services``)."""
-    return [role for role in ("worker", "beat") if role in _started]
