@@ -54,7 +54,7 @@ fmt: venv
 	$(BIN)/ruff check --fix . bin/run
 
 # Starts bin/run (embedded defaults, then S3 on a moto server) and drives it with wrk
-# (installed from Debian when missing). BENCH_ARGS: --quick, --default-only, --s3-only,
-# --in-process (the older code-path benchmarks).
+# (installed from Debian when missing). BENCH_ARGS: --quick, --repeat=N (best of N),
+# --default-only, --s3-only, --in-process (the older code-path benchmarks).
 bench: venv
 	$(PYTHON) -m bench $(BENCH_ARGS)

@@ -1,9 +1,10 @@
 """``make bench``: the figures of issue 9 for a whole instance, beside the reference's.
 
-``python -m bench [--quick] [--default-only | --s3-only] [--in-process]``
+``python -m bench [--quick] [--repeat=N] [--default-only | --s3-only] [--in-process]``
 
 * default: starts ``bin/run`` twice (the embedded defaults of ``make run``, then S3 mode
-  against a moto server) and drives it with ``wrk`` (``bench/figures.py``).
+  against a moto server) and drives it with ``wrk`` (``bench/figures.py``). ``--repeat=N``
+  runs each route N times and keeps the best (for a machine that other work slows down).
 * ``--in-process``: the older code-path benchmarks (listing and token storage requests, media
   and ZIP streaming through the test client) in this process against moto and Redis.
 """
@@ -39,7 +40,15 @@ def main() -> None:
         modes = ("default",)
     elif "--s3-only" in arguments:
         modes = ("s3",)
-    for line in run(quick=quick, modes=modes):
+    repeat = next(
+        (
+            int(argument.split("=", 1)[1])
+            for argument in arguments
+            if argument.startswith("--repeat=")
+        ),
+        1,
+    )
+    for line in run(quick=quick, modes=modes, repeat=repeat):
         print(line, flush=True)
 
 
