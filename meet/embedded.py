@@ -98,4 +98,3 @@ def stop() -> None:
         except Exception:
             logger.warning("Stopping the embedded worker failed", exc_info=True)
         thread.join(EMBEDDED_STOP_SECONDS)
-
