@@ -147,6 +147,7 @@ def run_instance(
     port = free_port()
     env |= {
         "MEET_CONFIG_DIR": str(empty_env),
+        "MEET_RUN_FILE": str(workdir / "run.env"),
         "SERVER_PORT": str(port),
         "MEET_INITIAL_API_KEY": API_KEY,
         "MEET_LOG_LEVEL": "warn",

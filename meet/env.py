@@ -48,8 +48,9 @@ def load_run_file(base_dir: Path) -> Path | None:
 
     ``bin/run`` writes what it decided itself (local storage, its private Redis, the demo
     LiveKit simulator and its credentials, the port) to ``var/run.env`` (or ``MEET_RUN_FILE``)
-    and removes it when it stops. Its values fill only the variables neither the environment nor
-    the dotenv file set; a file left behind by a runner that is gone is ignored.
+    and removes it when it stops. It is used whole or not at all: only when neither the
+    environment nor the dotenv file sets any of the variables it records (so a command aimed at
+    other services never mixes in the runner's), and only while that runner lives.
     """
     from dotenv import dotenv_values
 
@@ -60,9 +61,10 @@ def load_run_file(base_dir: Path) -> Path | None:
     pid = values.pop("MEET_RUN_PID", None) or ""
     if not pid.isdigit() or not _process_alive(int(pid)):
         return None
-    for name, value in values.items():
-        if value is not None:
-            os.environ.setdefault(name, value)
+    recorded = {name: value for name, value in values.items() if value is not None}
+    if any(name in os.environ for name in recorded):
+        return None
+    os.environ.update(recorded)
     return path
 
 
