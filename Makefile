@@ -1,11 +1,13 @@
 # The front door: `make run` starts the server, `make test` checks everything.
-# Every target bootstraps the virtualenv it needs (.venv, from requirements-dev.txt).
+# Every target bootstraps the virtualenv it needs (.venv): `make run` only the runtime
+# requirements (requirements.txt), the others the development ones (requirements-dev.txt).
 
 VENV := .venv
 BIN := $(VENV)/bin
 PYTHON := $(BIN)/python
 # Touched after a successful install: pip runs again only when a requirements file is newer.
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-runtime
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run test lint fmt bench
@@ -15,7 +17,7 @@ help:
 	@echo "make test   lint, then the whole test suite (with the console in headless Chromium)"
 	@echo "make lint   ruff check, ruff format --check, import-linter, mypy"
 	@echo "make fmt    ruff format and ruff check --fix"
-	@echo "make bench  run the benchmarks"
+	@echo "make bench  issue-9 figures of a whole instance vs the reference (BENCH_ARGS=--quick)"
 	@echo "make venv   create/update .venv from requirements-dev.txt"
 
 venv: $(STAMP)
@@ -25,7 +27,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-run: venv
+$(RUN_STAMP): requirements.txt
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet -r requirements.txt
+	touch $(RUN_STAMP)
+
+run: $(RUN_STAMP)
 	$(PYTHON) bin/run
 
 # pytest exits 5 when it collected no tests: a non-zero status, so make fails on it too.
@@ -47,5 +54,8 @@ fmt: venv
 	$(BIN)/ruff format . bin/run
 	$(BIN)/ruff check --fix . bin/run
 
+# Starts bin/run (embedded defaults, then S3 on a moto server) and drives it with wrk
+# (installed from Debian when missing). BENCH_ARGS: --quick, --repeat=N (best of N),
+# --default-only, --s3-only, --in-process (the older code-path benchmarks).
 bench: venv
-	$(PYTHON) -m bench
+	$(PYTHON) -m bench $(BENCH_ARGS)

@@ -2,6 +2,8 @@
 
 Keys: ``users/{username}.json``, ``api_keys.json``, ``global-config.json`` (behavior.md §1.2);
 Redis cache keys ``ov_meet:user:{username}``, ``ov_meet:api_keys:``, ``ov_meet:global_config``.
+The API keys and the global config, read on nearly every request, are also kept in the process
+for a few seconds (``meet.local_cache``: dropped everywhere the moment they change).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from accounts.domain import (
     UserRole,
     WebhooksConfig,
 )
-from meet import cache, redis_keys
+from meet import cache, local_cache, redis_keys
 from meet.storage import get_object_store, keys
 
 
@@ -114,14 +116,24 @@ class ApiKeyRepository:
         ]
 
     def list(self) -> list[ApiKey]:
+        stored = local_cache.get(self.CACHE_KEY, self._load)
+        return [] if stored is None else list(stored)
+
+    def _load(self) -> tuple[ApiKey, ...] | None:
         raw = _read_cached(self.CACHE_KEY, keys.API_KEYS)
-        return [] if raw is None else self._from_json(raw)
+        return None if raw is None else tuple(self._from_json(raw))
 
     def replace(self, api_keys: builtins.list[ApiKey]) -> None:
-        _write_cached(self.CACHE_KEY, keys.API_KEYS, self._to_json(api_keys))
+        try:
+            _write_cached(self.CACHE_KEY, keys.API_KEYS, self._to_json(api_keys))
+        finally:
+            local_cache.invalidate(self.CACHE_KEY)
 
     def delete_all(self) -> None:
-        _delete_cached(self.CACHE_KEY, keys.API_KEYS)
+        try:
+            _delete_cached(self.CACHE_KEY, keys.API_KEYS)
+        finally:
+            local_cache.invalidate(self.CACHE_KEY)
 
 
 class GlobalConfigRepository:
@@ -218,9 +230,18 @@ class GlobalConfigRepository:
         raw = _read_cached(self.CACHE_KEY, keys.GLOBAL_CONFIG)
         return raw if isinstance(raw, dict) else None
 
-    def get(self) -> GlobalConfig | None:
+    def get(self, *, fresh: bool = False) -> GlobalConfig | None:
+        """The config; ``fresh`` skips the in-process copy (read-modify-write under a lock)."""
+        if fresh:
+            return self._load()
+        return local_cache.get(self.CACHE_KEY, self._load)
+
+    def _load(self) -> GlobalConfig | None:
         raw = self.get_raw()
         return None if raw is None else self.from_json(raw)
 
     def save(self, config: GlobalConfig) -> None:
-        _write_cached(self.CACHE_KEY, keys.GLOBAL_CONFIG, self.to_json(config))
+        try:
+            _write_cached(self.CACHE_KEY, keys.GLOBAL_CONFIG, self.to_json(config))
+        finally:
+            local_cache.invalidate(self.CACHE_KEY)

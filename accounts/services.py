@@ -61,9 +61,10 @@ def default_global_config() -> GlobalConfig:
     )
 
 
-def get_global_config() -> GlobalConfig:
-    """The stored config; on a miss the defaults are written, as the reference does."""
-    config = _global_config.get()
+def get_global_config(*, fresh: bool = False) -> GlobalConfig:
+    """The stored config; on a miss the defaults are written, as the reference does.
+    ``fresh``: read past the in-process copy (for read-modify-write)."""
+    config = _global_config.get(fresh=fresh)
     if config is None:
         config = default_global_config()
         _global_config.save(config)
@@ -72,7 +73,7 @@ def get_global_config() -> GlobalConfig:
 
 def update_webhooks_config(*, enabled: bool, url: str | None) -> GlobalConfig:
     with _config_lock():
-        config = get_global_config()
+        config = get_global_config(fresh=True)
         webhooks = WebhooksConfig(enabled=enabled, url=config.webhooks.url if url is None else url)
         config = dataclasses.replace(config, webhooks=webhooks)
         _global_config.save(config)
@@ -84,7 +85,7 @@ def update_security_config(
 ) -> GlobalConfig:
     with _config_lock():
         config = dataclasses.replace(
-            get_global_config(),
+            get_global_config(fresh=True),
             authentication=AuthenticationConfig(
                 auth_method_type=AuthMethodType(auth_method_type),
                 auth_mode_to_access_room=AuthModeToAccessRoom(auth_mode_to_access_room),
@@ -99,7 +100,7 @@ def update_rooms_appearance(*, theme: Theme) -> GlobalConfig:
     """Replace the theme list with ``theme``; colours it leaves missing or empty are taken
     from the stored first theme (whatever its name), as the reference does."""
     with _config_lock():
-        config = get_global_config()
+        config = get_global_config(fresh=True)
         if config.themes:
             previous = config.themes[0]
             theme = dataclasses.replace(

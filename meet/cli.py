@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 _NO_DATABASE = "this server keeps its data in object storage and Redis: there is no database"
 UNAVAILABLE: dict[str, str] = {
@@ -51,6 +52,13 @@ def main(argv: list[str] | None = None) -> int:
     if command in UNAVAILABLE:
         sys.stderr.write(f"manage.py {command}: not available: {UNAVAILABLE[command]}.\n")
         return 1
+    from meet.env import load_env_file, load_run_file
+
+    # The dotenv file first, then what a running `make run` recorded for the rest, so commands
+    # in a second shell reach the instance it started (docs/operations.md).
+    base_dir = Path(__file__).resolve().parent.parent
+    load_env_file(base_dir)
+    load_run_file(base_dir)
     from django.core import management
 
     class Utility(management.ManagementUtility):

@@ -44,6 +44,41 @@ def load_env_file(base_dir: Path) -> Path | None:
     return path
 
 
+def load_run_file(base_dir: Path) -> Path | None:
+    """For ``manage.py`` in another shell: the addresses a running ``bin/run`` recorded.
+
+    ``bin/run`` writes what it decided itself (local storage, its private Redis, the demo
+    LiveKit simulator and its credentials, the port) to ``var/run.env`` (or ``MEET_RUN_FILE``)
+    and removes it when it stops. It is used whole or not at all: only when neither the
+    environment nor the dotenv file sets any of the variables it records (so a command aimed at
+    other services never mixes in the runner's), and only while that runner lives.
+    """
+    from dotenv import dotenv_values
+
+    path = Path(os.environ.get("MEET_RUN_FILE") or base_dir / "var" / "run.env")
+    if not path.is_file():
+        return None
+    values = dotenv_values(path)
+    pid = values.pop("MEET_RUN_PID", None) or ""
+    if not pid.isdigit() or not _process_alive(int(pid)):
+        return None
+    recorded = {name: value for name, value in values.items() if value is not None}
+    if any(name in os.environ for name in recorded):
+        return None
+    os.environ.update(recorded)
+    return path
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 

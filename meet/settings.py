@@ -153,6 +153,11 @@ if MEET_REDIS_SENTINEL_HOST_LIST and not MEET_REDIS_SENTINEL_PASSWORD:
         "MEET_REDIS_SENTINEL_PASSWORD is required when MEET_REDIS_SENTINEL_HOST_LIST is set"
     )
 
+# In-process copies of the API keys, the global config and rooms (meet/local_cache.py): dropped
+# on every change through the events channel, and never older than this. 0 turns them off (for
+# instances sharing Redis with reference servers, which do not announce their changes).
+LOCAL_CACHE_TTL_SECONDS = env_int("MEET_LOCAL_CACHE_TTL_SECONDS", 5, minimum=0, maximum=60)
+
 # Deployment switch of the reference: exit when this module is not enabled.
 MODULES_FILE = env_str("MODULES_FILE", "")
 MODULE_NAME = env_str("MODULE_NAME", "openviduMeet")
@@ -375,6 +380,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+# Celery roles the web process runs as threads of its own (meet/embedded.py): bin/run sets it for
+# the single-node default ("worker,beat"); empty when each role has a process of its own.
+MEET_EMBEDDED_ROLES = env_list("MEET_EMBEDDED_ROLES")
+if set(MEET_EMBEDDED_ROLES) - {"worker", "beat"}:
+    raise ImproperlyConfigured("MEET_EMBEDDED_ROLES: expected a comma list of worker,beat")
+EMBEDDED_WORKER_THREADS = 4
 # Every entry's task runs under meet.locks.run_exclusively, so two beats (or a tick that overlaps
 # the previous run) do the work once. Expiry ~1.5 x the interval drops ticks a dead worker missed.
 ROOM_GC_INTERVAL_SECONDS = 3600

@@ -107,7 +107,7 @@ class RoomDetailView(MeetAPIView):
     def get(self, request: Request, roomId: str) -> Response:  # noqa: N803 - the route's name
         room_id = validated_room_id(roomId)
         check_room_scope(principal_of(request), room_id)
-        room = room_services.get_room(room_id)
+        room = room_services.get_room(room_id, cached=True)
         return self.respond(
             RoomSerializer,
             room,

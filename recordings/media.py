@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_PORTION_SIZE = 5 * 1024 * 1024
 # Bytes read from storage per chunk: large enough to keep per-chunk overhead negligible, small
 # enough that memory does not depend on the file size.
-CHUNK_SIZE = 256 * 1024
+CHUNK_SIZE = 1024 * 1024
 
 _recordings = RecordingRepository()
 

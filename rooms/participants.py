@@ -150,7 +150,7 @@ def _participant_token(
 
 
 def resolve_role(room_id: str, secret: str) -> tuple[Room, ParticipantRole]:
-    room = get_room(room_id)
+    room = get_room(room_id, cached=True)
     return room, role_for_secret(room, secret)
 
 

@@ -1,6 +1,9 @@
 """Rooms as ``rooms/{roomId}/{roomId}.json``, cached in Redis under ``ov_meet:room:{roomId}``.
 
-Single reads are cache-first (the reference's hybrid cache). Listings page through storage with
+Single reads are cache-first (the reference's hybrid cache). Reads that only answer a request
+(``get(cached=True)``: the room's page, participant tokens) may also come from the process's
+short-lived copy (``meet.local_cache``), dropped everywhere when the room is saved or deleted;
+read-modify-write paths always read Redis/storage. Listings page through storage with
 continuation tokens (never the whole bucket) and read the page's rooms from Redis in one
 ``MGET``, falling back to parallel storage reads for the misses.
 """
@@ -13,7 +16,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from meet import cache, redis_keys
+from meet import cache, local_cache, redis_keys
 from meet.pagination import Page
 from meet.redis_connection import RedisError, redis
 from meet.storage import get_object_store, keys
@@ -104,7 +107,12 @@ class RoomRepository:
             meeting_end_action=MeetingEndAction(str(raw.get("meetingEndAction", "none"))),
         )
 
-    def get(self, room_id: str) -> Room | None:
+    def get(self, room_id: str, *, cached: bool = False) -> Room | None:
+        if cached:
+            return local_cache.get(_cache_key(room_id), lambda: self._read(room_id))
+        return self._read(room_id)
+
+    def _read(self, room_id: str) -> Room | None:
         cached = cache.get_json(_cache_key(room_id))
         if isinstance(cached, dict):
             return self.from_json(cached)
@@ -119,14 +127,20 @@ class RoomRepository:
 
     def save(self, room: Room) -> None:
         raw = self.to_json(room)
-        cache.invalidate(_cache_key(room.room_id))
-        get_object_store().put_json(keys.room_key(room.room_id), raw)
-        cache.set_json(_cache_key(room.room_id), raw)
+        try:
+            cache.invalidate(_cache_key(room.room_id))
+            get_object_store().put_json(keys.room_key(room.room_id), raw)
+            cache.set_json(_cache_key(room.room_id), raw)
+        finally:
+            local_cache.invalidate(_cache_key(room.room_id))
 
     def delete(self, room_id: str) -> None:
-        cache.invalidate(_cache_key(room_id))
-        get_object_store().delete(keys.room_key(room_id))
-        cache.forget(_cache_key(room_id))
+        try:
+            cache.invalidate(_cache_key(room_id))
+            get_object_store().delete(keys.room_key(room_id))
+            cache.forget(_cache_key(room_id))
+        finally:
+            local_cache.invalidate(_cache_key(room_id))
 
     def list(self, *, prefix: str, limit: int, page_token: str | None) -> Page[Room]:
         store = get_object_store()

@@ -56,8 +56,10 @@ def room_lock(room_id: str) -> AbstractContextManager[locks.Lock]:
 # --- Reads ------------------------------------------------------------------------------------
 
 
-def get_room(room_id: str) -> Room:
-    room = _rooms.get(room_id)
+def get_room(room_id: str, *, cached: bool = False) -> Room:
+    """The room, or 404. ``cached``: for answering a read only (never for read-modify-write):
+    may come from the process's short-lived copy, which every change drops at once."""
+    room = _rooms.get(room_id, cached=cached)
     if room is None:
         raise RoomNotFoundError(room_id)
     return room

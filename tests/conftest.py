@@ -11,6 +11,7 @@ import requests
 from moto.server import ThreadedMotoServer
 from rest_framework.test import APIClient
 
+from meet import local_cache
 from meet.redis_connection import redis
 from meet.storage import get_object_store
 
@@ -38,6 +39,7 @@ def _isolated_backends(
     reset_breakers(store)
     store.ensure_bucket()  # type: ignore[attr-defined]
     redis().flushdb()
+    local_cache.clear()  # in-process copies of what the flush and the moto reset removed
     yield
     # A test that changed the storage settings leaves a store of its own behind: drop it.
     current = get_object_store()

@@ -64,6 +64,9 @@ def runner_env(tmp_path: Path, **variables: str) -> dict[str, str]:
     empty_env_file.write_text("")
     # An empty dotenv file: a developer's .env in the repository must not change the test.
     env["MEET_CONFIG_DIR"] = str(empty_env_file)
+    # Where the runner records what it started (var/run.env by default): the test's own, so
+    # manage.py in other tests (or a developer's make run) never sees this runner.
+    env["MEET_RUN_FILE"] = str(tmp_path / "run.env")
     env["SERVER_PORT"] = str(free_port())
     env.update(variables)
     return env
