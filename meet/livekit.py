@@ -4,9 +4,11 @@ One lazily started asyncio loop per process (restarted after a fork, so Celery's
 children get their own) runs the SDK's aiohttp session; each function submits a coroutine and
 waits for it with a timeout. Calls go to ``LIVEKIT_URL_PRIVATE`` (``ws``→``http``).
 
-Errors: LiveKit unreachable or timing out → ``LiveKitUnavailableError`` (503 ``LiveKit Error`` /
-``LiveKit is not available``); a Twirp error → ``LiveKitRequestError`` (callers decide; the HTTP
-layer turns an uncaught one into the route's 500). "Not found" answers become ``None``/``[]``
+Errors: LiveKit unreachable → ``LiveKitUnavailableError`` (503 ``LiveKit Error`` / ``LiveKit
+is not available``), or its subclass ``LiveKitTimeoutError`` when a call takes longer than
+``LIVEKIT_TIMEOUT_SECONDS`` (or the call's own, shorter, timeout); a Twirp error →
+``LiveKitRequestError`` (callers decide; the HTTP layer turns an uncaught one into the route's
+500). "Not found" answers become ``None``/``[]``
 where the reference treats them so. Answers come back as our dataclasses
 (``meet.livekit_types``), never as protobufs. behavior.md §8 lists every call and field used.
 """
@@ -61,6 +63,10 @@ class LiveKitUnavailableError(ServiceUnavailableError):
         super().__init__("LiveKit is not available")
 
 
+class LiveKitTimeoutError(LiveKitUnavailableError):
+    """LiveKit took longer than the call's timeout (it may still carry the call out)."""
+
+
 class LiveKitRequestError(Exception):
     """LiveKit answered with a Twirp error."""
 
@@ -104,16 +110,21 @@ class _Runner:
             )
         return self.client
 
-    def run(self, call: Callable[[api.LiveKitAPI], Awaitable[T]]) -> T:
+    def run(self, call: Callable[[api.LiveKitAPI], Awaitable[T]], timeout: float) -> T:
+        """``call`` on the loop, cancelled after ``timeout`` seconds (``LiveKitTimeoutError``).
+
+        The deadline is ours: the SDK passes ``timeout=None`` to each aiohttp request, which
+        turns the session's timeout off."""
+
         async def invoke() -> T:
-            return await call(await self._client())
+            return await asyncio.wait_for(call(await self._client()), timeout)
 
         future = asyncio.run_coroutine_threadsafe(invoke(), self.loop)
         try:
-            return future.result(timeout=settings.LIVEKIT_TIMEOUT_SECONDS + 5)
+            return future.result(timeout=timeout + 5)  # the loop itself is stuck: a backstop
         except TimeoutError as error:
             future.cancel()
-            raise LiveKitUnavailableError() from error
+            raise LiveKitTimeoutError() from error
 
     def close(self) -> None:
         """Close the client's session and stop the loop (in the process that started them)."""
@@ -160,14 +171,25 @@ def reset_client() -> None:
     _runner.cache_clear()
 
 
-def _call(call: Callable[[api.LiveKitAPI], Awaitable[T]]) -> T:
+def _call(call: Callable[[api.LiveKitAPI], Awaitable[T]], *, timeout: float | None = None) -> T:
+    """One call, bounded by ``timeout`` seconds or, when it is longer or not given,
+    ``LIVEKIT_TIMEOUT_SECONDS``."""
+    limit = settings.LIVEKIT_TIMEOUT_SECONDS
+    if timeout is not None:
+        limit = max(0.0, min(timeout, limit))
     try:
-        return _runner().run(call)
+        return _runner().run(call, limit)
     except ServerError as error:
         # LiveKit answered: a Twirp error is the call's failure (the reference turns e.g. an
         # egress start refused for lack of workers into its route's 500), not an outage.
         raise LiveKitRequestError(error.code, error.message, error.status) from error
-    except (TimeoutError, aiohttp.ClientConnectionError, OSError) as error:
+    except LiveKitTimeoutError:
+        logger.warning("LiveKit at %s did not answer within %.1f s", http_url(), limit)
+        raise
+    except TimeoutError as error:
+        logger.warning("LiveKit at %s did not answer within %.1f s", http_url(), limit)
+        raise LiveKitTimeoutError() from error
+    except (aiohttp.ClientConnectionError, OSError) as error:
         logger.warning("LiveKit is not reachable at %s: %s", http_url(), error)
         raise LiveKitUnavailableError() from error
 
@@ -265,7 +287,11 @@ def send_data(
 # --- Egress -----------------------------------------------------------------------------------
 
 
-def start_room_composite_egress(room_name: str, filepath: str) -> Egress:
+def start_room_composite_egress(
+    room_name: str, filepath: str, *, timeout: float | None = None
+) -> Egress:
+    """``timeout``: give up (``LiveKitTimeoutError``) after that many seconds, if sooner than
+    ``LIVEKIT_TIMEOUT_SECONDS``."""
     output = egress_proto.EncodedFileOutput(
         file_type=egress_proto.EncodedFileType.DEFAULT_FILETYPE,
         filepath=filepath,
@@ -276,7 +302,7 @@ def start_room_composite_egress(room_name: str, filepath: str) -> Egress:
     )
     request.file.CopyFrom(output)
     return egress_from_proto(
-        _call(lambda client: client.egress.start_room_composite_egress(request))
+        _call(lambda client: client.egress.start_room_composite_egress(request), timeout=timeout)
     )
 
 

@@ -150,7 +150,17 @@ def start_recording(*, room_id: str) -> Recording:
         deadline = time.monotonic() + settings.RECORDING_START_TIMEOUT_SECONDS
         with pubsub.subscribe(RECORDING_ACTIVE_EVENT) as subscription:
             uid = secrets.token_hex(5)
-            info = livekit.start_room_composite_egress(room_id, egress_filepath(room_id, uid))
+            try:
+                info = livekit.start_room_composite_egress(
+                    room_id,
+                    egress_filepath(room_id, uid),
+                    timeout=max(0.0, deadline - time.monotonic()),
+                )
+            except livekit.LiveKitTimeoutError:
+                # The call itself outlived the start timeout (or LiveKit's): the timeout path
+                # of a start whose egress never registered (behavior.md §3.3).
+                _handle_start_timeout(room_id, None)
+                raise RecordingStartTimeoutError(room_id) from None
             recording = recording_from_egress(info, room.room_name)
             recording_id = recording.recording_id
             if recording.status == RecordingStatus.ACTIVE:
