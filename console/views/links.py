@@ -14,8 +14,8 @@ from django.shortcuts import render
 
 from console.views.base import console_view
 from meet import frontend
-from meet.views import not_found
 from meet.http import base_url_for
+from meet.views import not_found
 from rooms import services as room_services
 from rooms.domain import sanitize_room_id
 
