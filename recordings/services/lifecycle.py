@@ -246,11 +246,12 @@ def on_egress_event(event: WebhookEvent) -> None:
         _recordings.save_secrets(recording.id, secrets.token_hex(5), secrets.token_hex(5))
         notifications.emit("recordingStarted", data)
     elif event.event == "egress_updated":
+        # What others wait for first; LiveKit (the data message) last.
         if recording.status == RecordingStatus.ACTIVE:
             pubsub.publish(RECORDING_ACTIVE_EVENT, data)
-        _notify_meeting(recording)
         notifications.emit("recordingUpdated", data)
+        _notify_meeting(recording)
     elif event.event == "egress_ended":
+        notifications.emit("recordingEnded", data)
         release_lock_if_no_active_egress(recording.room_id)
         _notify_meeting(recording)
-        notifications.emit("recordingEnded", data)
