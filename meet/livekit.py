@@ -211,6 +211,16 @@ def get_room(name: str) -> LiveKitRoom | None:
     return room_from_proto(response.rooms[0]) if response.rooms else None
 
 
+def list_rooms(names: list[str]) -> list[LiveKitRoom]:
+    """The rooms among ``names`` that exist (one ListRooms call)."""
+    if not names:
+        return []
+    response = _call(
+        lambda client: client.room.list_rooms(room_proto.ListRoomsRequest(names=names))
+    )
+    return [room_from_proto(room) for room in response.rooms]
+
+
 def delete_room(name: str) -> None:
     try:
         _call(lambda client: client.room.delete_room(room_proto.DeleteRoomRequest(room=name)))
