@@ -26,8 +26,8 @@ class Command(BaseCommand):
             metavar="SECONDS",
             help=(
                 "Leave alone what LiveKit changed less than this long ago (default "
-                f"{settings.RECONCILE_GRACE_SECONDS} s). 0 right after a restart, when no "
-                "webhook can be on its way."
+                f"{settings.RECONCILE_GRACE_SECONDS} s). 0 after an outage, when no webhook "
+                "can still be on its way."
             ),
         )
 
