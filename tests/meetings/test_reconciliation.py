@@ -517,3 +517,11 @@ def test_the_scheduled_task_runs_once_per_tick(
         f"{stored['recordingId'].rsplit('--', 1)[1]}.json"
     )
     assert json.loads(json.dumps(raw))["status"] == "failed"
+
+
+def test_a_negative_grace_is_refused(livekit_sim: LiveKitSimulator) -> None:
+    err = StringIO()
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("reconcile", "--grace", "-1", stderr=err)
+    assert exit_info.value.code == 2
+    assert err.getvalue().strip() == "--grace must be 0 or more"
