@@ -5,13 +5,14 @@ children get their own) runs the SDK's aiohttp session; each function submits a 
 waits for it with a timeout. Calls go to ``LIVEKIT_URL_PRIVATE`` (``ws``→``http``).
 
 Every call is bounded: ``MEET_LIVEKIT_TIMEOUT`` in all (connect included; an egress start
-gets ``LIVEKIT_EGRESS_START_TIMEOUT_SECONDS``), no retry; a call that cannot reach LiveKit marks
-it down for a moment (``meet.breaker``) so the calls that follow fail at once instead of each
-waiting out the timeout.
+gets ``LIVEKIT_EGRESS_START_TIMEOUT_SECONDS``, or less when its caller's deadline is nearer), no
+retry; a call that cannot reach LiveKit marks it down for a moment (``meet.breaker``) so the
+calls that follow fail at once instead of each waiting out the timeout.
 
-Errors: LiveKit unreachable or timing out → ``LiveKitUnavailableError`` (503 ``LiveKit Error`` /
-``LiveKit is not available``); a Twirp error → ``LiveKitRequestError`` (callers decide; the HTTP
-layer turns an uncaught one into the route's 500). "Not found" answers become ``None``/``[]``
+Errors: LiveKit unreachable → ``LiveKitUnavailableError`` (503 ``LiveKit Error`` / ``LiveKit is
+not available``), or its subclass ``LiveKitTimeoutError`` when a call outlives its bound; a
+Twirp error → ``LiveKitRequestError`` (callers decide; the HTTP layer turns an uncaught one into
+the route's 500). "Not found" answers become ``None``/``[]``
 where the reference treats them so. Answers come back as our dataclasses
 (``meet.livekit_types``), never as protobufs. behavior.md §8 lists every call and field used.
 """
@@ -67,6 +68,10 @@ class LiveKitUnavailableError(ServiceUnavailableError):
         super().__init__("LiveKit is not available", detail=detail)
 
 
+class LiveKitTimeoutError(LiveKitUnavailableError):
+    """LiveKit took longer than the call's timeout (it may still carry the call out)."""
+
+
 class LiveKitRequestError(Exception):
     """LiveKit answered with a Twirp error."""
 
@@ -110,8 +115,13 @@ class _Runner:
         return self.client
 
     def run(self, call: Callable[[api.LiveKitAPI], Awaitable[T]], timeout: float) -> T:
+        """``call`` on the loop, cancelled after ``timeout`` seconds (``LiveKitTimeoutError``).
+
+        The deadline is ours: the SDK passes ``timeout=None`` to each aiohttp request, which
+        turns the session's timeout off."""
+
         async def invoke() -> T:
-            return await asyncio.wait_for(call(await self._client()), timeout=timeout)
+            return await asyncio.wait_for(call(await self._client()), timeout)
 
         future = asyncio.run_coroutine_threadsafe(invoke(), self.loop)
         try:
@@ -119,7 +129,7 @@ class _Runner:
             return future.result(timeout=timeout + 1)
         except TimeoutError as error:
             future.cancel()
-            raise LiveKitUnavailableError("no answer in time") from error
+            raise LiveKitTimeoutError("no answer in time") from error
 
     def close(self) -> None:
         """Close the client's session and stop the loop (in the process that started them)."""
@@ -170,20 +180,34 @@ def reset_client() -> None:
     breaker.reset()
 
 
-def _call(call: Callable[[api.LiveKitAPI], Awaitable[T]], *, timeout: float | None = None) -> T:
+def _call(
+    call: Callable[[api.LiveKitAPI], Awaitable[T]],
+    *,
+    timeout: float | None = None,
+    slow_is_down: bool = True,
+) -> T:
+    """One call, bounded by ``timeout`` seconds (default ``MEET_LIVEKIT_TIMEOUT``).
+
+    ``slow_is_down=False``: a call LiveKit may legitimately hold (an egress start waits for an
+    egress worker) does not mark LiveKit down when it times out."""
     if not breaker.allow():
         raise LiveKitUnavailableError("marked down after a failed call")
+    limit = settings.MEET_LIVEKIT_TIMEOUT if timeout is None else max(0.0, timeout)
     try:
-        result = _runner().run(call, timeout or settings.MEET_LIVEKIT_TIMEOUT)
+        result = _runner().run(call, limit)
     except ServerError as error:
         # LiveKit answered: a Twirp error is the call's failure (the reference turns e.g. an
         # egress start refused for lack of workers into its route's 500), not an outage.
         breaker.succeeded()
         raise LiveKitRequestError(error.code, error.message, error.status) from error
-    except LiveKitUnavailableError as error:
-        breaker.trip(error.detail)
-        raise
-    except (TimeoutError, aiohttp.ClientConnectionError, OSError) as error:
+    except (LiveKitTimeoutError, TimeoutError) as error:
+        logger.warning("LiveKit at %s did not answer within %.1f s", http_url(), limit)
+        if slow_is_down:
+            breaker.trip(error)
+        if isinstance(error, LiveKitTimeoutError):
+            raise
+        raise LiveKitTimeoutError("no answer in time") from error
+    except (aiohttp.ClientConnectionError, OSError) as error:
         breaker.trip(error)
         logger.warning("LiveKit is not reachable at %s: %s", http_url(), error)
         raise LiveKitUnavailableError(str(error) or type(error).__name__) from error
@@ -206,6 +230,16 @@ def get_room(name: str) -> LiveKitRoom | None:
         lambda client: client.room.list_rooms(room_proto.ListRoomsRequest(names=[name]))
     )
     return room_from_proto(response.rooms[0]) if response.rooms else None
+
+
+def list_rooms(names: list[str]) -> list[LiveKitRoom]:
+    """The rooms among ``names`` that exist (one ListRooms call)."""
+    if not names:
+        return []
+    response = _call(
+        lambda client: client.room.list_rooms(room_proto.ListRoomsRequest(names=names))
+    )
+    return [room_from_proto(room) for room in response.rooms]
 
 
 def delete_room(name: str) -> None:
@@ -284,7 +318,14 @@ def send_data(
 # --- Egress -----------------------------------------------------------------------------------
 
 
-def start_room_composite_egress(room_name: str, filepath: str) -> Egress:
+def start_room_composite_egress(
+    room_name: str, filepath: str, *, timeout: float | None = None
+) -> Egress:
+    """``timeout``: give up (``LiveKitTimeoutError``) after that many seconds, if sooner than
+    ``LIVEKIT_EGRESS_START_TIMEOUT_SECONDS``."""
+    limit: float = settings.LIVEKIT_EGRESS_START_TIMEOUT_SECONDS
+    if timeout is not None:
+        limit = min(timeout, limit)
     output = egress_proto.EncodedFileOutput(
         file_type=egress_proto.EncodedFileType.DEFAULT_FILETYPE,
         filepath=filepath,
@@ -298,7 +339,8 @@ def start_room_composite_egress(room_name: str, filepath: str) -> Egress:
     return egress_from_proto(
         _call(
             lambda client: client.egress.start_room_composite_egress(request),
-            timeout=settings.LIVEKIT_EGRESS_START_TIMEOUT_SECONDS,
+            timeout=limit,
+            slow_is_down=False,
         )
     )
 

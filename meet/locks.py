@@ -160,7 +160,8 @@ def release(lock: Lock) -> bool:
             released = False
         client = redis()
         raw = client.get(redis_keys.lock_registry(lock.resource))
-        if raw is not None and json.loads(raw).get("value") == lock.token:
+        entry = _registry_entry(raw) if raw is not None else None
+        if entry is not None and entry.get("value") == lock.token:
             client.delete(redis_keys.lock_registry(lock.resource))
         return released
     except (RedisError, ValueError) as error:
@@ -176,7 +177,8 @@ def release_resource(resource: str) -> bool:
         if raw is None:
             return bool(client.delete(redis_keys.lock(resource)))
         redis_lock = _redis_lock(resource)
-        redis_lock.local.token = str(json.loads(raw).get("value", "")).encode()
+        entry = _registry_entry(raw) or {}
+        redis_lock.local.token = str(entry.get("value", "")).encode()
         try:
             redis_lock.release()
             released = True
@@ -186,21 +188,47 @@ def release_resource(resource: str) -> bool:
         return released
 
 
+def _registry_entry(raw: bytes | str) -> dict[str, Any] | None:
+    """A registry entry's JSON object, or None when it is not one (another writer's garbage,
+    a truncated write): such an entry is skipped, never fatal."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _milliseconds(value: Any) -> int:
+    """An epoch-ms field of a registry entry; 0 when absent or not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0
+    return max(0, int(value))
+
+
 def lock_info(resource: str) -> LockInfo | None:
+    """The registry's view of the lock on ``resource``; None when there is no entry, or an
+    unreadable one (logged). ``created_at_ms`` is 0 when the entry has no usable ``createdAt``.
+    """
+    key = redis_keys.lock_registry(resource)
     with redis_errors_as_503():
-        raw = redis().get(redis_keys.lock_registry(resource))
+        raw = redis().get(key)
     if raw is None:
         return None
-    data = json.loads(raw)
+    data = _registry_entry(raw)
+    if data is None:
+        logger.warning("Skipping the unreadable lock registry entry %s: %.80r", key, raw)
+        return None
     return LockInfo(
         resource=resource,
         token=str(data.get("value", "")),
-        created_at_ms=int(data.get("createdAt", 0)),
-        expiration_ms=int(data.get("expiration", 0)),
+        created_at_ms=_milliseconds(data.get("createdAt")),
+        expiration_ms=_milliseconds(data.get("expiration")),
     )
 
 
 def locks_with_prefix(resource_prefix: str) -> list[LockInfo]:
+    """Every lock whose registry entry can be read (unreadable entries are logged and
+    skipped)."""
     pattern = f"{redis_keys.lock_registry(resource_prefix)}*"
     skip = len(redis_keys.lock_registry(""))
     result = []

@@ -408,6 +408,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 15 * 60 * 1.5},
     },
+    # Recordings and meetings whose LiveKit webhooks were lost (a crash, a restart): not in the
+    # reference. Every 5 min, at minutes 2, 7, 12… so it never starts with the other two.
+    "meetings-reconcile": {
+        "task": "meetings.reconcile",
+        "schedule": crontab(minute="2-59/5"),
+        "options": {"expires": 5 * 60 * 1.5},
+    },
 }
 
 # --- Internal constants (not read from the environment) ---------------------------------------
@@ -432,6 +439,10 @@ RECORDING_LOCK_GC_INTERVAL_SECONDS = 30 * 60
 RECORDING_LOCK_GRACE_SECONDS = 60
 STALE_RECORDINGS_INTERVAL_SECONDS = 15 * 60
 STALE_RECORDING_AFTER_SECONDS = 5 * 60
+RECONCILE_INTERVAL_SECONDS = 5 * 60
+# What LiveKit changed less than this long ago is left to its webhook, which may be on its way.
+RECONCILE_GRACE_SECONDS = 60
+RECONCILE_ROOM_LOCK_SECONDS = 120
 PASSWORD_HASH_ROUNDS = 10
 LOGIN_RATE_LIMIT = 5
 LOGIN_RATE_WINDOW_SECONDS = 5 * 60

@@ -304,27 +304,43 @@ def on_room_finished(event: WebhookEvent) -> None:
         return
     room_id = event.room.name
     try:
-        with rooms.room_lock(room_id):
-            room = rooms.find_room(room_id)
-            if room is None:
-                logger.info("room_finished for unknown room %s", room_id)
-                return
-            if room.meeting_end_action == MeetingEndAction.DELETE:
-                room_recordings.delete_room_recordings(room_id)
-                rooms.forget_room(room_id)
-                ended = room
-            elif room.meeting_end_action == MeetingEndAction.CLOSE:
-                ended = dataclasses.replace(
-                    room, status=RoomStatus.CLOSED, meeting_end_action=MeetingEndAction.NONE
-                )
-                rooms.save_room(ended)
-            else:
-                ended = dataclasses.replace(room, status=RoomStatus.OPEN)
-                rooms.save_room(ended)
-        notifications.emit("meetingEnded", room_body(ended, background_base_url()))
+        if end_meeting(room_id) is None:
+            logger.info("room_finished for unknown room %s", room_id)
     finally:
-        participant_names.release_all(room_id)
-        recording_lifecycle.release_lock_if_no_active_egress(room_id)
+        free_meeting_resources(room_id)
+
+
+def end_meeting(room_id: str, *, only_if_active: bool = False) -> Room | None:
+    """What ``room_finished`` does to the stored room, under its lock: the meeting end action
+    (delete the room and its recordings, close it, or reopen it), then ``meetingEnded`` with
+    the room as it ended. None when there is no such room, or (``only_if_active``) when it is
+    no longer ``active_meeting``. The reconciler uses it for a ``room_finished`` that was lost.
+    """
+    with rooms.room_lock(room_id):
+        room = rooms.find_room(room_id)
+        if room is None or (only_if_active and room.status != RoomStatus.ACTIVE_MEETING):
+            return None
+        if room.meeting_end_action == MeetingEndAction.DELETE:
+            room_recordings.delete_room_recordings(room_id)
+            rooms.forget_room(room_id)
+            ended = room
+        elif room.meeting_end_action == MeetingEndAction.CLOSE:
+            ended = dataclasses.replace(
+                room, status=RoomStatus.CLOSED, meeting_end_action=MeetingEndAction.NONE
+            )
+            rooms.save_room(ended)
+        else:
+            ended = dataclasses.replace(room, status=RoomStatus.OPEN)
+            rooms.save_room(ended)
+    notifications.emit("meetingEnded", room_body(ended, background_base_url()))
+    return ended
+
+
+def free_meeting_resources(room_id: str) -> None:
+    """After a meeting: its participants' reserved names, and the recording lock unless an
+    egress is still ACTIVE."""
+    participant_names.release_all(room_id)
+    recording_lifecycle.release_lock_if_no_active_egress(room_id)
 
 
 def on_participant_joined(event: WebhookEvent) -> None:

@@ -1,4 +1,4 @@
-"""Scheduled meeting jobs (thin: a lock, then the service). The task keeps its name
+"""Scheduled meeting jobs (thin: a lock, then the service). The room GC keeps its name
 ``rooms.delete_expired_rooms`` so queued tasks and beat schedules survive the move."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 
 from meet.locks import run_exclusively
-from meetings import services
+from meetings import reconciliation, services
 
 logger = logging.getLogger(__name__)
 
@@ -23,4 +23,19 @@ def delete_expired_rooms_task() -> str | None:
 def _collect() -> str:
     line = services.delete_expired_rooms().line(dry_run=False)
     logger.info("Room GC: %s", line)
+    return line
+
+
+@shared_task(name="meetings.reconcile", ignore_result=True)
+def reconcile_task() -> str | None:
+    return _reconcile()
+
+
+@run_exclusively("reconciliation", interval_seconds=settings.RECONCILE_INTERVAL_SECONDS)
+def _reconcile() -> str:
+    summary = reconciliation.reconcile()
+    for line in summary.lines(dry_run=False)[:-1]:
+        logger.info("Reconciliation: %s", line)
+    line = summary.line(dry_run=False)
+    logger.info("Reconciliation: %s", line)
     return line

@@ -21,6 +21,14 @@ class RecordingStatus(StrEnum):
     LIMIT_REACHED = "limit_reached"
 
 
+class EgressEvent(StrEnum):
+    """The LiveKit webhooks that carry a recording's state (behavior.md §3.5)."""
+
+    STARTED = "egress_started"
+    UPDATED = "egress_updated"
+    ENDED = "egress_ended"
+
+
 FINISHED = frozenset(
     {
         RecordingStatus.COMPLETE,

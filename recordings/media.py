@@ -9,7 +9,8 @@ can only be skipped or end the stream.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import struct
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from zipstream import ZIP_STORED, ZipStream
@@ -159,3 +160,70 @@ class ZipBody:
         if self._current is not None:
             self._current.close()
             self._current = None
+
+
+# --- What a stored MP4 says about itself ------------------------------------------------------
+
+# A ``moov`` box larger than this is not read (hours of video keep it to a few MB).
+MAX_MOOV_BYTES = 64 * 1024 * 1024
+
+
+def media_duration_seconds(recording_id: RecordingId, size: int) -> float | None:
+    """The movie duration of the recording's MP4 (``mvhd``), reading only the top-level box
+    headers and the ``moov`` box, wherever it is (a few ranged reads, never the media data).
+    None when the file is not an MP4 this can read."""
+
+    def read(start: int, end: int) -> bytes:
+        stream = _recordings.open_media(recording_id, (start, end))
+        if stream is None:
+            return b""
+        return b"".join(stream.iter_chunks(CHUNK_SIZE))
+
+    try:
+        return mp4_duration_seconds(read, size)
+    except (struct.error, IndexError) as error:
+        logger.warning("Could not read the duration of recording %s: %s", recording_id, error)
+        return None
+
+
+def mp4_duration_seconds(read: Callable[[int, int], bytes], size: int) -> float | None:
+    """``read(start, end)`` returns bytes ``start..end`` (inclusive) of a ``size``-byte file."""
+    offset = 0
+    while offset + 8 <= size:
+        header = read(offset, min(offset + 15, size - 1))
+        box_size, kind, header_size = _box_header(header, 0, size - offset)
+        if box_size < header_size or offset + box_size > size:  # broken, or cut short
+            return None
+        if kind == b"moov":
+            if box_size > MAX_MOOV_BYTES:
+                return None
+            return _movie_duration(read(offset + header_size, offset + box_size - 1))
+        offset += box_size
+    return None
+
+
+def _box_header(data: bytes, position: int, remaining: int) -> tuple[int, bytes, int]:
+    """``(box size, type, header size)``: 64-bit sizes and "to the end" (0) included."""
+    box_size, kind = struct.unpack_from(">I4s", data, position)
+    if box_size == 1:
+        return struct.unpack_from(">Q", data, position + 8)[0], kind, 16
+    if box_size == 0:
+        return remaining, kind, 8
+    return box_size, kind, 8
+
+
+def _movie_duration(moov: bytes) -> float | None:
+    position = 0
+    while position + 8 <= len(moov):
+        box_size, kind, header_size = _box_header(moov, position, len(moov) - position)
+        if box_size < header_size:
+            return None
+        if kind == b"mvhd":
+            body = position + header_size
+            if moov[body] == 1:  # version 1: 64-bit times and duration
+                timescale, duration = struct.unpack_from(">IQ", moov, body + 20)
+            else:
+                timescale, duration = struct.unpack_from(">II", moov, body + 12)
+            return duration / timescale if timescale else None
+        position += box_size
+    return None

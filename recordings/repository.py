@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -18,7 +20,7 @@ from django.conf import settings
 
 from meet import cache, redis_keys
 from meet.pagination import Page
-from meet.redis_connection import redis, redis_errors_as_503
+from meet.redis_connection import RedisError, redis, redis_errors_as_503
 from meet.storage import ObjectInfo, ObjectStream, get_object_store, keys
 from recordings.domain import (
     ArchivedRoom,
@@ -94,6 +96,31 @@ def egress_filepath(room_id: str, uid: str) -> str:
     """Where LiveKit Egress writes a new recording's media: a full bucket key (the egress does
     not know our prefix), without the extension it adds itself."""
     return f"{settings.STORAGE_KEY_PREFIX}/{keys.recording_media_stem(room_id, uid)}"
+
+
+def _recording_id_of(metadata_key: str) -> str:
+    """``{roomId}--{egressId}--{uid}`` of a listed ``…/.metadata/{roomId}/{egressId}/{uid}.json``
+    key (the cache is keyed by recording id)."""
+    room_id, egress_id, file_name = metadata_key.rsplit("/", 3)[-3:]
+    return f"{room_id}--{egress_id}--{file_name[: -len('.json')]}"
+
+
+def _cached_many(cache_keys: list[str]) -> list[dict[str, Any] | None]:
+    if not cache_keys:
+        return []
+    try:
+        values = redis().mget([redis_keys.cached(key) for key in cache_keys])
+    except RedisError as error:
+        logger.warning("Redis unavailable for a recordings scan, reading storage: %s", error)
+        return [None] * len(cache_keys)
+    result: list[dict[str, Any] | None] = []
+    for value in values:
+        try:
+            parsed = json.loads(value) if value is not None else None
+        except ValueError:
+            parsed = None
+        result.append(parsed if isinstance(parsed, dict) else None)
+    return result
 
 
 class RecordingRepository:
@@ -178,6 +205,32 @@ class RecordingRepository:
         return Page(
             items=items, is_truncated=page.is_truncated, next_page_token=page.next_page_token
         )
+
+    def iter_all(self, *, page_size: int = 1000) -> Iterator[Recording]:
+        """Every stored recording, one listing page at a time: the documents come from the
+        cache (one ``MGET`` per page), storage only for the misses (then back-filled). For
+        collectors that must look at every recording; the API's listing reads storage."""
+        store = get_object_store()
+        token: str | None = None
+        while True:
+            page = store.list_keys(
+                keys.recordings_list_prefix(), limit=page_size, continuation_token=token
+            )
+            metadata_keys = [key for key in page.keys if key.endswith(".json")]
+            ids = [_recording_id_of(key) for key in metadata_keys]
+            raws = _cached_many([redis_keys.recording(rid) for rid in ids])
+            missing = [index for index, raw in enumerate(raws) if raw is None]
+            fetched = _FETCH_POOL.map(store.get_json, [metadata_keys[index] for index in missing])
+            for index, raw in zip(missing, fetched, strict=True):
+                if isinstance(raw, dict):
+                    raws[index] = raw
+                    cache.backfill_json(redis_keys.recording(ids[index]), raw)
+            for raw in raws:
+                if isinstance(raw, dict) and raw.get("recordingId"):
+                    yield recording_from_json(raw)
+            if not page.is_truncated or not page.next_page_token:
+                return
+            token = page.next_page_token
 
     def has_any(self, room_id: str) -> bool:
         return bool(

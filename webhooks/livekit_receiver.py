@@ -92,7 +92,10 @@ def _created_by_us(metadata: str) -> bool | None:
 
 
 def belongs_to_meet(event: WebhookEvent, room_exists: Callable[[str], bool]) -> bool:
-    """The reference's ownership rule (behavior.md §5.3)."""
+    """The reference's ownership rule (behavior.md §5.3): without metadata in the event, ours
+    when LiveKit's room metadata says so *or* the room is in storage. Storage (a cached read) is
+    asked first, so the events of our rooms never wait for a LiveKit round trip: the state an
+    egress event carries is stored that much sooner (``ending`` right after a stop)."""
     if event.room is not None:
         name, metadata = event.room.name, event.room.metadata
         if metadata:
@@ -103,14 +106,14 @@ def belongs_to_meet(event: WebhookEvent, room_exists: Callable[[str], bool]) -> 
         name = event.ingress_room_name
     else:
         return False
+    if room_exists(name):
+        return True
     try:
         live_room = livekit.get_room(name)
     except (livekit.LiveKitUnavailableError, livekit.LiveKitRequestError) as error:
         logger.warning("Could not read LiveKit room %s, deciding by storage: %s", name, error)
-        live_room = None
-    if live_room is not None and _created_by_us(live_room.metadata):
-        return True
-    return room_exists(name)
+        return False
+    return live_room is not None and bool(_created_by_us(live_room.metadata))
 
 
 def receive(

@@ -36,30 +36,18 @@ class CollectorSummary:
 
 
 def collect_orphaned_locks(*, dry_run: bool = False) -> CollectorSummary:
-    """Release recording locks whose room is gone from LiveKit, or has no publishers, or has
-    publishers but no recording in progress. Locks younger than the grace period are kept."""
+    """Release recording locks whose registry entry has no ``createdAt``, or whose room is gone
+    from LiveKit, or has no publishers, or has publishers but no recording in progress. Locks
+    younger than the grace period are kept; unreadable registry entries are skipped."""
     summary = CollectorSummary()
     now = now_ms()
     for info in locks.locks_with_prefix(LOCK_PREFIX):
         summary.examined += 1
         room_id = info.resource[len(LOCK_PREFIX) :]
         try:
-            if (
-                info.created_at_ms
-                and now - info.created_at_ms < settings.RECORDING_LOCK_GRACE_SECONDS * 1000
-            ):
+            if _lock_still_needed(room_id, info, now):
                 summary.kept += 1
                 continue
-            room = livekit.get_room(room_id)
-            if room is not None and room.num_publishers > 0:
-                in_progress = [
-                    egress
-                    for egress in livekit.list_egress(room_name=room_id, active=True)
-                    if egress.status in livekit.EGRESS_IN_PROGRESS and is_recording_egress(egress)
-                ]
-                if in_progress:
-                    summary.kept += 1
-                    continue
             summary.acted.append(room_id)
             if not dry_run:
                 locks.release_resource(lock_resource(room_id))
@@ -70,13 +58,34 @@ def collect_orphaned_locks(*, dry_run: bool = False) -> CollectorSummary:
     return summary
 
 
+def _lock_still_needed(room_id: str, info: locks.LockInfo, now: int) -> bool:
+    if not info.created_at_ms:  # no age to judge by: an orphan (behavior.md §4.3 step 2.2)
+        return False
+    if now - info.created_at_ms < settings.RECORDING_LOCK_GRACE_SECONDS * 1000:
+        return True
+    room = livekit.get_room(room_id)
+    if room is None or room.num_publishers == 0:
+        return False
+    return any(
+        egress.status in livekit.EGRESS_IN_PROGRESS and is_recording_egress(egress)
+        for egress in livekit.list_egress(room_name=room_id, active=True)
+    )
+
+
 def cleanup_stale_recordings(*, dry_run: bool = False) -> CollectorSummary:
     """Abort in-progress recordings that stopped reporting: no update for the threshold and no
     LiveKit room (or no publishers). The stored status becomes ``aborted``, the egress is
     stopped."""
     summary = CollectorSummary()
     threshold_ms = now_ms() - settings.STALE_RECORDING_AFTER_SECONDS * 1000
-    for info in livekit.list_egress():
+    try:
+        egresses = livekit.list_egress()
+    except (livekit.LiveKitUnavailableError, livekit.LiveKitRequestError) as error:
+        # Nothing can be judged without LiveKit: this run ends, the next one tries again.
+        logger.error("Could not list LiveKit's egresses: %s", error)
+        summary.errors += 1
+        return summary
+    for info in egresses:
         if info.status not in livekit.EGRESS_IN_PROGRESS or not is_recording_egress(info):
             continue
         summary.examined += 1

@@ -14,6 +14,7 @@ from django.conf import settings
 from meet import livekit, locks, notifications, pubsub
 from meet.livekit_types import WebhookEvent
 from recordings.domain import (
+    EgressEvent,
     Recording,
     RecordingId,
     RecordingStatus,
@@ -38,6 +39,7 @@ from recordings.repository import (
 from recordings.serializers.public import recording_body
 from recordings.services import room_recordings
 from rooms import services as rooms
+from rooms.domain import Room
 from rooms.errors import RoomNotFoundError
 
 logger = logging.getLogger(__name__)
@@ -154,7 +156,17 @@ def start_recording(*, room_id: str) -> Recording:
         deadline = time.monotonic() + settings.RECORDING_START_TIMEOUT_SECONDS
         with pubsub.subscribe(RECORDING_ACTIVE_EVENT) as subscription:
             uid = secrets.token_hex(5)
-            info = livekit.start_room_composite_egress(room_id, egress_filepath(room_id, uid))
+            try:
+                info = livekit.start_room_composite_egress(
+                    room_id,
+                    egress_filepath(room_id, uid),
+                    timeout=max(0.0, deadline - time.monotonic()),
+                )
+            except livekit.LiveKitTimeoutError:
+                # The call itself outlived the start timeout (or LiveKit's): the timeout path
+                # of a start whose egress never registered (behavior.md §3.3).
+                _handle_start_timeout(room_id, None)
+                raise RecordingStartTimeoutError(room_id) from None
             recording = recording_from_egress(info, room.room_name)
             recording_id = recording.recording_id
             if recording.status == RecordingStatus.ACTIVE:
@@ -223,6 +235,10 @@ def on_egress_event(event: WebhookEvent) -> None:
     info = event.egress_info
     if info is None or not is_recording_egress(info):
         return
+    try:
+        kind = EgressEvent(event.event)
+    except ValueError:
+        return
     room = rooms.find_room(info.room_name)
     if room is None:
         logger.warning(
@@ -233,18 +249,28 @@ def on_egress_event(event: WebhookEvent) -> None:
     if _recordings.was_deleted(recording.id):
         logger.info("%s for deleted recording %s ignored", event.event, recording.recording_id)
         return
+    apply_egress_event(kind, recording, room)
+
+
+def apply_egress_event(event: EgressEvent, recording: Recording, room: Room | None) -> None:
+    """Store the state an egress event carries and do what that event does (behavior.md
+    §3.5). The webhook handler and the reconciler (for webhooks that were lost) both come
+    here, so a repaired recording causes the same customer webhooks as a live one. ``room``
+    (archived at ``egress_started``) may be None for the other two events."""
     _recordings.save(recording)
     data = recording_body(recording)
-    if event.event == "egress_started":
-        room_recordings.archive_room(room)
+    if event == EgressEvent.STARTED:
+        if room is not None:
+            room_recordings.archive_room(room)
         _recordings.save_secrets(recording.id, secrets.token_hex(5), secrets.token_hex(5))
         notifications.emit("recordingStarted", data)
-    elif event.event == "egress_updated":
+    elif event == EgressEvent.UPDATED:
+        # What others wait for first; LiveKit (the data message) last.
         if recording.status == RecordingStatus.ACTIVE:
             pubsub.publish(RECORDING_ACTIVE_EVENT, data)
-        _notify_meeting(recording)
         notifications.emit("recordingUpdated", data)
-    elif event.event == "egress_ended":
+        _notify_meeting(recording)
+    else:
+        notifications.emit("recordingEnded", data)
         release_lock_if_no_active_egress(recording.room_id)
         _notify_meeting(recording)
-        notifications.emit("recordingEnded", data)

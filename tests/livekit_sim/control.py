@@ -14,6 +14,7 @@ Body keys may be camelCase or snake_case. Routes (path relative to ``/_sim/``)::
     DELETE rooms/{room}/participants/{identity}[?closeIfEmpty=true]   (participant_left)
     POST   rooms/{room}/close                      room_finished now
     POST   egress/fail-next-start {code?, msg?}    next StartRoomCompositeEgress errors
+    POST   egress/delay-next-start {seconds}       next StartRoomCompositeEgress answers late
     POST   egress/fail-next {error?, errorCode?, after?: "starting"|"active"}
     POST   egress/hang-next                        next egress never goes ACTIVE
     POST   egress/stale-next {backdateSeconds?, onStop?: "fail"|"error"}
@@ -117,6 +118,9 @@ def _route(
             sim.fail_next_egress_start(
                 args.get("code", "unavailable"), args.get("msg", "no response from servers")
             )
+            return OK
+        case "POST", ["egress", "delay-next-start"]:
+            sim.delay_next_egress_start(float(args["seconds"]))
             return OK
         case "POST", ["egress", "fail-next"]:
             sim.fail_next_egress(

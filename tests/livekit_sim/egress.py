@@ -93,12 +93,17 @@ class EgressManager:
         self.sim = sim
         self._egresses: dict[str, SimEgress] = {}
         self._start_errors: list[TwirpError] = []
+        self._start_delays: list[float] = []
         self._behaviors: list[Behavior] = []
 
     # test hooks
     def fail_next_start(self, code: str = "unavailable", msg: str = NO_RESPONSE) -> None:
         with self.sim.lock:
             self._start_errors.append(TwirpError(code, msg))
+
+    def delay_next_start(self, seconds: float) -> None:
+        with self.sim.lock:
+            self._start_delays.append(seconds)
 
     def set_next_behavior(self, behavior: Behavior) -> None:
         with self.sim.lock:
@@ -152,6 +157,10 @@ class EgressManager:
     def start_room_composite(
         self, req: egress_pb.RoomCompositeEgressRequest
     ) -> egress_pb.EgressInfo:
+        with self.sim.lock:
+            delay = self._start_delays.pop(0) if self._start_delays else 0.0
+        if delay:  # a slow egress service: nothing else waits for this call
+            time.sleep(delay)
         with self.sim.lock:
             if self._start_errors:
                 raise self._start_errors.pop(0)
@@ -229,6 +238,7 @@ class EgressManager:
                 egress.cancel_timers()
             self._egresses.clear()
             self._start_errors.clear()
+            self._start_delays.clear()
             self._behaviors.clear()
 
     def to_json(self) -> list[dict[str, Any]]:

@@ -168,6 +168,11 @@ class LiveKitSimulator:
         """The next StartRoomCompositeEgress answers this Twirp error."""
         self.egress.fail_next_start(code, msg)
 
+    def delay_next_egress_start(self, seconds: float) -> None:
+        """The next StartRoomCompositeEgress answers only after ``seconds`` (then as usual:
+        the egress is created then), as an overloaded egress service would."""
+        self.egress.delay_next_start(seconds)
+
     def fail_next_egress(
         self, error: str = "pipeline failure", error_code: int = 0, *, after: str = "starting"
     ) -> None:

@@ -77,6 +77,11 @@ def test_egress_hooks(sim: LiveKitSimulator, lk) -> None:
         lk(lambda a: a.egress.start_room_composite_egress(request))
     assert (excinfo.value.code, excinfo.value.message) == ("internal", "boom")
 
+    control(sim, "POST", "egress/delay-next-start", {"seconds": 0.3})
+    started = time.monotonic()
+    lk(lambda a: a.egress.start_room_composite_egress(request))
+    assert time.monotonic() - started >= 0.3
+
     control(sim, "POST", "egress/hang-next")
     hung = lk(lambda a: a.egress.start_room_composite_egress(request))
 

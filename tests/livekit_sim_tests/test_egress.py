@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 
 import pytest
@@ -176,6 +177,33 @@ def test_fail_next_egress_start(sim: LiveKitSimulator, lk, room: str) -> None:
     # only the next one
     info = lk(lambda a: a.egress.start_room_composite_egress(start_request()))
     assert info.status == E.EGRESS_STARTING
+
+
+def test_delay_next_egress_start_answers_late_without_blocking_the_rest(
+    sim: LiveKitSimulator, lk, room: str
+) -> None:
+    sim.delay_next_egress_start(0.6)
+    started = time.monotonic()
+    result: list[egress_pb.EgressInfo] = []
+    call = threading.Thread(
+        target=lambda: result.append(
+            lk(lambda a: a.egress.start_room_composite_egress(start_request()))
+        )
+    )
+    call.start()
+    time.sleep(0.1)
+    # meanwhile the rest of the server answers at once, and no egress exists yet
+    assert lk(lambda a: a.egress.list_egress(egress_pb.ListEgressRequest())).items == []
+    assert time.monotonic() - started < 0.5
+    call.join(timeout=5)
+    assert time.monotonic() - started >= 0.6
+    [info] = result
+    assert info.status == E.EGRESS_STARTING  # then created as usual
+    assert sim.get_egress(info.egress_id) is not None
+    # only the next one
+    started = time.monotonic()
+    lk(lambda a: a.egress.start_room_composite_egress(start_request()))
+    assert time.monotonic() - started < 0.5
 
 
 @pytest.mark.parametrize("after", ["starting", "active"])
