@@ -46,19 +46,35 @@ def issue_token(
     return jwt.encode(claims, settings.LIVEKIT_API_SECRET, algorithm="HS256", headers={"typ": None})
 
 
+class ExpiredTokenError(InvalidTokenError):
+    """A genuine token (signature, issuer and claims verify) whose ``exp`` has passed;
+    ``claims`` are its verified claims."""
+
+    def __init__(self, claims: dict[str, Any]) -> None:
+        super().__init__()
+        self.claims = claims
+
+
 def verify_token(token: str) -> dict[str, Any]:
-    """The verified claims; ``InvalidTokenError`` for anything that does not verify."""
+    """The verified claims; ``InvalidTokenError`` for anything that does not verify
+    (``ExpiredTokenError`` when the only fault is that it expired)."""
     try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            settings.LIVEKIT_API_SECRET,
-            algorithms=["HS256"],
-            issuer=settings.LIVEKIT_API_KEY,
-            leeway=0,
-            options={"require": ["iss", "exp"], "verify_aud": False},
-        )
+        return _decode(token, verify_exp=True)
+    except jwt.ExpiredSignatureError as error:
+        raise ExpiredTokenError(_decode(token, verify_exp=False)) from error
     except (jwt.PyJWTError, ValueError, TypeError) as error:
         raise InvalidTokenError() from error
+
+
+def _decode(token: str, *, verify_exp: bool) -> dict[str, Any]:
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        settings.LIVEKIT_API_SECRET,
+        algorithms=["HS256"],
+        issuer=settings.LIVEKIT_API_KEY,
+        leeway=0,
+        options={"require": ["iss", "exp"], "verify_aud": False, "verify_exp": verify_exp},
+    )
     return claims
 
 

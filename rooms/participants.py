@@ -10,6 +10,7 @@ from django.conf import settings
 
 from accounts.errors import InvalidTokenError
 from accounts.tokens import (
+    ExpiredTokenError,
     issue_token,
     parse_metadata,
     token_room,
@@ -112,20 +113,26 @@ def ensure_livekit_room(room: Room) -> None:
 def roles_of_previous_token(token: str | None, room_id: str) -> list[dict[str, Any]] | None:
     """Roles carried over from an earlier participant token of the same room.
 
-    ``None`` when there is no token, or it does not verify (signature, issuer, expiry) or is
-    not a participant token: the reference reads it without any verification, which lets a
-    speaker forge a moderator role (docs/compatibility.md). A valid token of another room
-    carries no role (``[]``)."""
+    ``None`` when there is no token, or it does not verify (signature, issuer, ``exp`` present)
+    or is not a participant token: the reference reads it without any verification, which lets
+    a speaker forge a moderator role (docs/compatibility.md). A genuine token that has expired
+    (the usual reason to refresh) or a valid token of another room carries no role (``[]``):
+    the request still gets the role its room secret grants, never more."""
     if not token:
         return None
     try:
         claims = verify_token(token)
+        expired = False
+    except ExpiredTokenError as error:
+        claims, expired = error.claims, True
     except InvalidTokenError:
         return None
     metadata = parse_metadata(claims)
     if not valid_participant_metadata(metadata):
         return None
-    return list(metadata["roles"]) if token_room(claims) == room_id else []
+    if expired or token_room(claims) != room_id:
+        return []
+    return list(metadata["roles"])
 
 
 def _participant_token(
