@@ -34,7 +34,9 @@ from accounts.tokens import (
     verify_session_token,
     verify_token,
 )
+from audit.domain import Actor, ActorKind
 from meet.errors import InsufficientPermissionsError, MeetError
+from meet.http import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -233,3 +235,27 @@ def principal_of(request: Any) -> Principal:
     if not isinstance(user, Principal):
         raise TypeError(f"request.user is {type(user).__name__}, not a Principal")
     return user
+
+
+_ACTOR_KINDS = {
+    "api_key": ActorKind.API_KEY,
+    "user": ActorKind.USER,
+    "participant": ActorKind.PARTICIPANT,
+    "recording": ActorKind.PARTICIPANT,
+}
+
+
+def actor_of(request: Any) -> Actor:
+    """Who the audit log says acted: the request's principal and the client's address."""
+    user = getattr(request, "user", None)
+    ip = client_ip(request)
+    if not isinstance(user, Principal) or user.kind not in _ACTOR_KINDS:
+        return Actor(kind=ActorKind.ANONYMOUS, ip=ip)
+    kind = _ACTOR_KINDS[user.kind]
+    if kind is ActorKind.API_KEY:
+        return Actor(kind=kind, name=user.key_name, ip=ip)
+    if kind is ActorKind.PARTICIPANT:
+        metadata = user.metadata if isinstance(user.metadata, dict) else {}
+        role = user.selected_role or str(metadata.get("role") or "")
+        return Actor(kind=kind, name=user.username, role=role, ip=ip)
+    return Actor(kind=kind, name=user.username, role=",".join(user.roles), ip=ip)

@@ -103,6 +103,8 @@ class Principal:
     claims: dict[str, Any] = field(default_factory=dict)
     selected_role: str | None = None
     is_authenticated: bool = True
+    # For ``kind == "api_key"``: the key's name ("" for the reference's single key).
+    key_name: str = ""
 
     @property
     def room_id(self) -> str | None:

@@ -238,6 +238,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "meet",
+    "audit",
     "accounts",
     "rooms",
     "recordings",
