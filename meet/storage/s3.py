@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from botocore.config import Config
@@ -22,6 +23,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.utils import parse_timestamp
 from django.conf import settings
 from storages.backends.s3 import S3Storage
 
@@ -45,6 +47,31 @@ _TIMEOUTS = (ConnectTimeoutError, ReadTimeoutError)
 # S3 refused or dropped the connection: retried, marks S3 down when every attempt failed so.
 _UNREACHABLE = (BotoConnectionError, HTTPClientError)
 _THROTTLING_CODES = {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout"}
+
+
+def _parse_timestamp(value: Any) -> Any:
+    """botocore's timestamp parser goes through dateutil (~25 µs a value, one per key of a
+    listing page); S3's ISO-8601 form (``2026-12-05T07:30:00.000Z``) parses ~20x faster with
+    ``datetime.fromisoformat``. Anything else (HTTP dates in headers, epoch numbers) falls back
+    to botocore's own parser."""
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.tzinfo is not None:
+            return parsed
+    return parse_timestamp(value)
+
+
+class _Storage(S3Storage):
+    """django-storages' S3 backend whose botocore session parses timestamps fast."""
+
+    def _create_session(self) -> Any:
+        session = super()._create_session()
+        factory = session._session.get_component("response_parser_factory")
+        factory.set_parser_defaults(timestamp_parser=_parse_timestamp)
+        return session
 
 
 class _Unreachable(Exception):  # noqa: N818 - an internal signal, never leaves this module
@@ -97,7 +124,7 @@ class S3ObjectStore:
                 "access_key": settings.MEET_S3_ACCESS_KEY,
                 "secret_key": settings.MEET_S3_SECRET_KEY,
             }
-        self.storage = S3Storage(
+        self.storage = _Storage(
             bucket_name=settings.MEET_S3_BUCKET,
             endpoint_url=settings.MEET_S3_SERVICE_ENDPOINT or None,
             region_name=settings.MEET_AWS_REGION,
@@ -110,6 +137,11 @@ class S3ObjectStore:
                 # Retries are ours (_invoke, put_bytes): botocore's would also repeat timeouts.
                 retries={"total_max_attempts": 1, "mode": "standard"},
                 max_pool_connections=50,
+                # botocore (1.36+) checks a CRC of every object it reads when S3 sent one: about
+                # a third of the CPU a media download costs. Documents ask for it explicitly
+                # (get_bytes); media streams rely on TCP/TLS and the stored size, as botocore
+                # did before 1.36 and as S3's own consoles do.
+                response_checksum_validation="when_required",
                 s3={"addressing_style": "path"}
                 if settings.MEET_S3_WITH_PATH_STYLE_ACCESS
                 else None,
@@ -201,7 +233,7 @@ class S3ObjectStore:
             raise self._unavailable(error) from error
 
     def get_bytes(self, key: str) -> bytes | None:
-        response = self._request("get_object", Key=self.full_key(key))
+        response = self._request("get_object", Key=self.full_key(key), ChecksumMode="ENABLED")
         if response is None:
             return None
         return self._read_body(response)

@@ -7,8 +7,10 @@ from unittest.mock import patch
 
 import pytest
 from botocore.exceptions import EndpointConnectionError
+from botocore.utils import parse_timestamp
 
 from meet.storage import StorageUnavailableError, get_object_store
+from meet.storage.s3 import _parse_timestamp
 from tests.services import free_port
 from tests.storage.conftest import Bucket
 
@@ -102,3 +104,46 @@ def test_a_put_that_fails_every_attempt_is_unavailable_and_writes_nothing(
 
     assert len(attempts) == 3
     assert Bucket(store).keys() == []
+
+
+def _get_object_headers(store: Any) -> list[dict[str, str]]:
+    """The headers of every GetObject request the store's client sends from now on."""
+    sent: list[dict[str, str]] = []
+
+    def watch(params: dict[str, Any], **_: Any) -> None:
+        sent.append({name.lower(): str(value) for name, value in params["headers"].items()})
+
+    store.client.meta.events.register("before-call.s3.GetObject", watch)
+    return sent
+
+
+def test_documents_are_read_with_their_checksum_checked_and_media_streams_without() -> None:
+    # botocore's CRC over every byte of a media download was about a third of its CPU.
+    store = get_object_store()
+    store.put_json("rooms/r1/r1.json", {"roomId": "r1"})
+    store.put_bytes("recordings/.bin/r1/v.mp4", b"\0" * 4096, content_type="video/mp4")
+    sent = _get_object_headers(store)
+
+    assert store.get_json("rooms/r1/r1.json") == {"roomId": "r1"}
+    stream = store.open_stream("recordings/.bin/r1/v.mp4")
+    assert stream is not None
+    assert b"".join(stream.iter_chunks()) == b"\0" * 4096
+
+    document, media = sent
+    assert document.get("x-amz-checksum-mode") == "ENABLED"
+    assert "x-amz-checksum-mode" not in media
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-12-05T07:30:00.000Z",
+        "2026-12-05T07:30:00Z",
+        "2026-12-05T07:30:00.123456+01:00",
+        "Sat, 05 Dec 2026 07:30:00 GMT",  # an HTTP date (Last-Modified header)
+        "1733383800",  # epoch seconds
+        "2026-12-05T07:30:00",  # no zone: botocore's reading (local time)
+    ],
+)
+def test_the_fast_timestamp_parser_reads_what_botocore_reads(value: str) -> None:
+    assert _parse_timestamp(value) == parse_timestamp(value)
