@@ -8,7 +8,7 @@ from celery import shared_task
 from django.conf import settings
 
 from meet.locks import run_exclusively
-from recordings.services import collectors
+from recordings.services import collectors, retention
 
 logger = logging.getLogger(__name__)
 
@@ -38,4 +38,19 @@ def _orphaned_locks() -> str:
 def _stale_recordings() -> str:
     line = collectors.cleanup_stale_recordings().line(verb="aborted", dry_run=False)
     logger.info("Stale recordings cleanup: %s", line)
+    return line
+
+
+@shared_task(name="recordings.apply_retention", ignore_result=True)
+def apply_retention_task() -> str | None:
+    return _retention()
+
+
+@run_exclusively("recordingRetention", interval_seconds=settings.RETENTION_INTERVAL_SECONDS)
+def _retention() -> str:
+    summary = retention.apply_retention()
+    for decision in summary.kept:
+        logger.info("Recording retention: %s", decision.describe(dry_run=False))
+    line = summary.line(dry_run=False)
+    logger.info("Recording retention: %s", line)
     return line
