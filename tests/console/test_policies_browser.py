@@ -82,3 +82,40 @@ def test_create_and_edit_room_policies(
         "recordings kept as the server's default"
     )
     shoot(page, "policies-05-cleared")
+
+
+def test_retention_on_the_maintenance_page(
+    page: Any, shoot: Shoot, initialized: None, livekit_sim: Any, settings: Any
+) -> None:
+    import time
+
+    from tests.recordings.helpers import store_recording, stored_objects
+
+    settings.MEET_RECORDING_RETENTION_DAYS = 30
+    day_ms = 24 * 3600 * 1000
+    end = time.time() * 1000 - 31 * day_ms
+    old = store_recording(startDate=end - 60_000, endDate=end)
+    failed = store_recording(status="failed", startDate=end - 60_000, endDate=end)
+    recent = store_recording(startDate=end + 2 * day_ms, endDate=end + 2 * day_ms + 60_000)
+
+    page.goto("/console/")
+    sign_in(page)
+    page.get_by_role("link", name="Maintenance").click()
+    panel = page.locator("#retention")
+    panel.get_by_text(
+        "2 of 3 recording(s) past retention: 1 would be deleted, 1 kept (dry run, nothing changed)"
+    ).wait_for()
+    assert panel.get_by_text(f"would delete {old['recordingId']}", exact=False).count() == 1
+    assert panel.get_by_text(f"keep {failed['recordingId']}", exact=False).count() == 1
+    shoot(page, "policies-06-maintenance-retention")
+
+    panel.get_by_role("button", name="Apply retention now").click()
+    page.get_by_text(
+        "Recording retention: 2 of 3 recording(s) past retention: 1 deleted, 1 kept"
+    ).wait_for()
+    assert not stored_objects(old)["metadata"]
+    assert stored_objects(failed)["metadata"] and stored_objects(recent)["metadata"]
+    page.locator("#retention").get_by_text(
+        "1 of 2 recording(s) past retention: 0 would be deleted, 1 kept", exact=False
+    ).wait_for()
+    shoot(page, "policies-07-maintenance-retention-applied")

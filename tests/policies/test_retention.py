@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from recordings.services import retention
 from recordings.tasks import apply_retention_task
 from tests.policies.test_room_policy_api import config_with
-from tests.recordings.helpers import stored_objects, store_recording
+from tests.recordings.helpers import store_recording, stored_objects
 from tests.rooms.helpers import create_room
 
 DAY_MS = 24 * 3600 * 1000
@@ -97,9 +97,7 @@ def test_global_retention_deletes_only_complete_recordings_past_it(
     assert "shareLink" not in event["details"]
 
 
-def test_the_rooms_retention_overrides_the_global_one(
-    key_client: APIClient, settings: Any
-) -> None:
+def test_the_rooms_retention_overrides_the_global_one(key_client: APIClient, settings: Any) -> None:
     settings.MEET_RECORDING_RETENTION_DAYS = 30
     short = create_room(key_client, roomName="Short", config=config_with(7))
     forever = create_room(key_client, roomName="Forever", config=config_with(0))

@@ -88,9 +88,7 @@ def test_a_recorder_does_not_count(key_client: APIClient, livekit_webhooks: Any)
         participant_token(room, "moderator", participantName="Mod", participantIdentity="mod")
     )
     livekit_sim.add_participant(room_id, "mod", name="Mod")
-    response = moderator.post(
-        "/internal-api/v1/recordings", {"roomId": room_id}, format="json"
-    )
+    response = moderator.post("/internal-api/v1/recordings", {"roomId": room_id}, format="json")
     assert response.status_code == 201, response.content
     eventually(lambda: len(livekit_sim.participants(room_id)) == 2)  # the recorder joined
     with pytest.raises(TwirpError):

@@ -28,9 +28,7 @@ def invalid(*details: tuple[str, str]) -> dict[str, Any]:
     }
 
 
-def config_with(
-    retention: Any = ..., limits: Any = ..., **recording: Any
-) -> dict[str, Any]:
+def config_with(retention: Any = ..., limits: Any = ..., **recording: Any) -> dict[str, Any]:
     config = json.loads(json.dumps(BASE_CONFIG))
     config["recording"].update(recording)
     if retention is not ...:
@@ -94,7 +92,11 @@ def test_without_policies_room_json_is_the_references(key_client: APIClient, sto
 @pytest.mark.parametrize(
     ("config", "field", "message"),
     [
-        (config_with(-1), "config.recording.retentionDays", "retentionDays must be between 0 and 36500"),
+        (
+            config_with(-1),
+            "config.recording.retentionDays",
+            "retentionDays must be between 0 and 36500",
+        ),
         (config_with(1.5), "config.recording.retentionDays", "retentionDays must be an integer"),
         (config_with("7"), "config.recording.retentionDays", "Expected number, received string"),
         (
@@ -127,9 +129,7 @@ def test_bad_policy_values_are_422(
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
     assert response.json() == invalid((field, message))
     room = key_client.post(ROOMS, {"roomName": "Good"}, format="json").json()
-    response = key_client.put(
-        f"{ROOMS}/{room['roomId']}/config", {"config": config}, format="json"
-    )
+    response = key_client.put(f"{ROOMS}/{room['roomId']}/config", {"config": config}, format="json")
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
     assert response.json() == invalid((field, message))
 
@@ -163,7 +163,9 @@ def test_config_update_keeps_omitted_policies_and_null_clears(
     config = key_client.get(url).json()
     assert "retentionDays" not in config["recording"]
     assert config["limits"] == {"maxDurationMinutes": 90}
-    assert key_client.put(url, {"config": config_with(limits=None)}, format="json").status_code == 200
+    assert (
+        key_client.put(url, {"config": config_with(limits=None)}, format="json").status_code == 200
+    )
     config = key_client.get(url).json()
     assert "limits" not in config
     assert stored_room(store, room_id)["config"] == config
