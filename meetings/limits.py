@@ -66,15 +66,16 @@ def enforce_duration_limits(*, now: int | None = None) -> DurationLimitSummary:
         }
         try:
             participants.end_meeting(room.room_id)
-        except MeetError as error:
-            logger.warning("Meeting in room %s not ended: %s", room.room_id, error.message)
+        except (MeetError, livekit.LiveKitRequestError) as error:
+            message = error.message
+            logger.warning("Meeting in room %s not ended: %s", room.room_id, message)
             summary.failed.append(room.room_id)
             record_event(
                 "meeting.end",
                 actor=ACTOR,
                 target_type="room",
                 target_id=room.room_id,
-                details={**details, "error": error.message},
+                details={**details, "error": message},
                 outcome="failure",
             )
             continue

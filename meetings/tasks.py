@@ -8,6 +8,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from meet.errors import MeetError
 from meet.locks import run_exclusively
 from meetings import limits, reconciliation, services
 
@@ -48,7 +49,11 @@ def enforce_duration_limits_task() -> str | None:
 
 @run_exclusively("durationLimits", interval_seconds=settings.DURATION_LIMITS_INTERVAL_SECONDS)
 def _enforce_duration_limits() -> str:
-    summary = limits.enforce_duration_limits()
+    try:
+        summary = limits.enforce_duration_limits()
+    except MeetError as error:  # LiveKit or storage down: the next tick tries again
+        logger.warning("Duration limits not checked: %s", error.message)
+        return f"not checked: {error.message}"
     line = summary.line()
     if summary.ended or summary.failed:
         logger.info("Duration limits: %s", line)

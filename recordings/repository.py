@@ -189,9 +189,10 @@ class RecordingRepository:
 
     @staticmethod
     def shared_at(recording_id: RecordingId) -> int | None:
-        """When a share URL was last handed out (epoch ms), None if never (Redis errors
-        propagate: the retention task must not take "unknown" for "never")."""
-        value = redis().get(redis_keys.recording_shared(recording_id))
+        """When a share URL was last handed out (epoch ms), None if never. A Redis failure is
+        ``RedisUnavailableError``: the retention task must not take "unknown" for "never"."""
+        with redis_errors_as_503():
+            value = redis().get(redis_keys.recording_shared(recording_id))
         try:
             return int(value) if value is not None else None
         except ValueError:

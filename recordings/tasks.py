@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from meet.errors import MeetError
 from meet.locks import run_exclusively
 from recordings.services import collectors, retention
 
@@ -48,7 +49,11 @@ def apply_retention_task() -> str | None:
 
 @run_exclusively("recordingRetention", interval_seconds=settings.RETENTION_INTERVAL_SECONDS)
 def _retention() -> str:
-    summary = retention.apply_retention()
+    try:
+        summary = retention.apply_retention()
+    except MeetError as error:  # storage or Redis down: nothing more is deleted this tick
+        logger.warning("Recording retention stopped: %s", error.message)
+        return f"stopped: {error.message}"
     for decision in summary.kept:
         logger.info("Recording retention: %s", decision.describe(dry_run=False))
     line = summary.line(dry_run=False)

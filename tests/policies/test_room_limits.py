@@ -182,3 +182,16 @@ def test_nothing_to_do_without_live_meetings(livekit_sim: Any, initialized: None
     assert enforce_duration_limits_task() == (
         "0 meeting(s) ended at their duration limit (0 of 0 live meeting(s) have one)"
     )
+
+
+def test_livekit_down_is_a_skipped_tick(settings: Any, initialized: None) -> None:
+    from meet import livekit
+    from tests.services import free_port
+
+    settings.LIVEKIT_URL_PRIVATE = f"ws://127.0.0.1:{free_port()}"
+    livekit.reset_client()
+    try:
+        line = enforce_duration_limits_task()
+    finally:
+        livekit.reset_client()
+    assert line is not None and line.startswith("not checked: ")
