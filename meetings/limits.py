@@ -31,7 +31,12 @@ class DurationLimitSummary:
     ended: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
 
-    def line(self) -> str:
+    def line(self, *, dry_run: bool = False) -> str:
+        if dry_run:
+            return (
+                f"{len(self.ended)} meeting(s) past their duration limit ({self.limited} of "
+                f"{self.live} live meeting(s) have one) (dry run, nothing changed)"
+            )
         text = (
             f"{len(self.ended)} meeting(s) ended at their duration limit "
             f"({self.limited} of {self.live} live meeting(s) have one)"
@@ -39,12 +44,14 @@ class DurationLimitSummary:
         return text + (f", {len(self.failed)} failed" if self.failed else "")
 
 
-def enforce_duration_limits(*, now: int | None = None) -> DurationLimitSummary:
+def enforce_duration_limits(
+    *, dry_run: bool = False, now: int | None = None
+) -> DurationLimitSummary:
     """End every live meeting that has lasted its room's ``maxDurationMinutes``, as a
     moderator's "end meeting" does (``rooms.participants.end_meeting``: LiveKit closes the
     room, its ``room_finished`` applies the meeting end action and sends ``meetingEnded``).
     A meeting starts when LiveKit creates its room. One ListRooms call, then the live rooms'
-    stored documents only."""
+    stored documents only. ``dry_run``: ``ended`` lists the meetings it would end."""
     now = now_ms() if now is None else now
     summary = DurationLimitSummary()
     for live in livekit.list_all_rooms():
@@ -57,6 +64,9 @@ def enforce_duration_limits(*, now: int | None = None) -> DurationLimitSummary:
         summary.limited += 1
         deadline = live.creation_time_ms + minutes * 60_000
         if now < deadline:
+            continue
+        if dry_run:
+            summary.ended.append(room.room_id)
             continue
         details = {
             "reason": "maxDurationMinutes",

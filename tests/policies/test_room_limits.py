@@ -195,3 +195,34 @@ def test_livekit_down_is_a_skipped_tick(settings: Any, initialized: None) -> Non
     finally:
         livekit.reset_client()
     assert line is not None and line.startswith("not checked: ")
+
+
+def test_the_command_lists_then_ends(
+    key_client: APIClient, livekit_webhooks: Any, audit_events: list[dict[str, Any]]
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    room = create_room(key_client, config=config_with(limits={"maxDurationMinutes": 5}))
+    room_id = room["roomId"]
+    participant_token(room, "moderator", participantName="Mod")
+    livekit_webhooks.add_participant(room_id, "mod", name="Mod")
+    livekit_webhooks.backdate_room(room_id, 5 * 60)
+
+    out = StringIO()
+    call_command("enforce_duration_limits", "--dry-run", stdout=out)
+    assert out.getvalue().splitlines() == [
+        f"would end the meeting in room {room_id}",
+        "1 meeting(s) past their duration limit (1 of 1 live meeting(s) have one) "
+        "(dry run, nothing changed)",
+    ]
+    assert livekit_webhooks.get_room(room_id) is not None
+    assert audit_events == []
+
+    out = StringIO()
+    call_command("enforce_duration_limits", stdout=out)
+    assert out.getvalue().splitlines()[0] == f"ended the meeting in room {room_id}"
+    assert livekit_webhooks.get_room(room_id) is None
+    eventually(lambda: room_status(key_client, room_id) == "open")
+    assert [event["target_id"] for event in audit_events] == [room_id]
