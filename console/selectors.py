@@ -14,7 +14,7 @@ from meet.pagination import Page
 from meetings import services as meeting_services
 from recordings import selectors as recording_selectors
 from recordings.domain import Recording
-from recordings.services import collectors
+from recordings.services import collectors, retention
 from rooms import services as room_services
 from rooms.domain import RoomStatus
 
@@ -104,6 +104,7 @@ class Maintenance:
     orphaned_locks: Preview
     stale_recordings: Preview
     expired_rooms: Preview
+    retention: Preview
 
 
 def maintenance_snapshot() -> Maintenance:
@@ -126,6 +127,7 @@ def maintenance_snapshot() -> Maintenance:
             lambda: collectors.cleanup_stale_recordings(dry_run=True), verb="to abort"
         ),
         expired_rooms=_expired_rooms_preview(),
+        retention=_retention_preview(),
     )
 
 
@@ -145,3 +147,12 @@ def _expired_rooms_preview() -> Preview:
     except MeetError as error:
         return Preview(error=error.message)
     return Preview(items=list(summary.expired), line=summary.line(dry_run=True))
+
+
+def _retention_preview() -> Preview:
+    try:
+        summary = retention.apply_retention(dry_run=True)
+    except MeetError as error:
+        return Preview(error=error.message)
+    items = [decision.describe(dry_run=True) for decision in summary.decisions]
+    return Preview(items=items, line=summary.line(dry_run=True))

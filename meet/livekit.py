@@ -218,10 +218,16 @@ def _call(
 # --- RoomService ------------------------------------------------------------------------------
 
 
-def create_room(name: str, *, metadata: str = "", empty_timeout: int = 0) -> LiveKitRoom:
+def create_room(
+    name: str, *, metadata: str = "", empty_timeout: int = 0, max_participants: int = 0
+) -> LiveKitRoom:
+    """``max_participants`` (0 = no limit): LiveKit refuses further joins once the room holds
+    that many participants (egress recorders do not count)."""
     request = room_proto.CreateRoomRequest(name=name, metadata=metadata)
     if empty_timeout:
         request.empty_timeout = empty_timeout
+    if max_participants:
+        request.max_participants = max_participants
     return room_from_proto(_call(lambda client: client.room.create_room(request)))
 
 
@@ -239,6 +245,12 @@ def list_rooms(names: list[str]) -> list[LiveKitRoom]:
     response = _call(
         lambda client: client.room.list_rooms(room_proto.ListRoomsRequest(names=names))
     )
+    return [room_from_proto(room) for room in response.rooms]
+
+
+def list_all_rooms() -> list[LiveKitRoom]:
+    """Every room LiveKit has now (one ListRooms call without names)."""
+    response = _call(lambda client: client.room.list_rooms(room_proto.ListRoomsRequest()))
     return [room_from_proto(room) for room in response.rooms]
 
 

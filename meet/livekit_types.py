@@ -35,6 +35,8 @@ class LiveKitRoom:
     num_participants: int = 0
     num_publishers: int = 0
     empty_timeout: int = 0
+    max_participants: int = 0
+    creation_time_ms: int = 0  # when LiveKit created the room (the meeting's start)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,6 +95,8 @@ def room_from_proto(message: Any) -> LiveKitRoom:
         num_participants=int(message.num_participants),
         num_publishers=int(message.num_publishers),
         empty_timeout=int(message.empty_timeout),
+        max_participants=int(message.max_participants),
+        creation_time_ms=int(message.creation_time_ms) or int(message.creation_time) * 1000,
     )
 
 

@@ -42,6 +42,7 @@ PARTICIPANT_RESERVATION_PREFIX = f"{PREFIX}:room_participants"
 PARTICIPANT_POOL_PREFIX = f"{PREFIX}:participant_pool"
 DELETED_RECORDING_PREFIX = f"{PREFIX}:deleted_recording:"
 ONCE_PREFIX = f"{PREFIX}:once:"  # ours: markers of things seen once (replayed webhooks)
+RECORDING_SHARED_PREFIX = f"{PREFIX}:recording_shared:"  # ours: when a share URL was issued
 
 
 def cached(name: str) -> str:
@@ -76,3 +77,7 @@ def deleted_recording(recording_id: object) -> str:
 
 def once(name: str) -> str:
     return f"{ONCE_PREFIX}{name}"
+
+
+def recording_shared(recording_id: object) -> str:
+    return f"{RECORDING_SHARED_PREFIX}{recording_id}"

@@ -121,6 +121,16 @@ STORAGE_KEY_PREFIX = (
     MEET_AZURE_SUBCONTAINER_NAME if MEET_BLOB_STORAGE_MODE == "abs" else MEET_S3_SUBBUCKET
 )
 
+# --- Recording retention (ours, docs/policies.md) ---------------------------------------------
+# Days after its end a COMPLETE recording is deleted by the hourly retention task; 0 = forever
+# (the reference). A room's config.recording.retentionDays overrides it.
+MEET_RECORDING_RETENTION_DAYS = env_int("MEET_RECORDING_RETENTION_DAYS", 0, minimum=0)
+# A recording past its retention whose share link was handed out: "keep" it (reported by the
+# dry run and the task) or "delete" it (the audit event says the link stopped working).
+MEET_RECORDING_RETENTION_SHARED = env_choice(
+    "MEET_RECORDING_RETENTION_SHARED", "keep", ("keep", "delete")
+)
+
 # --- Bounded waits on dependencies ------------------------------------------------------------
 # A frozen dependency (it accepts connections but never answers) must cost a request a few
 # seconds, not minutes: every call has a connect and a read timeout, and a timed-out call is
@@ -416,7 +426,23 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(minute="2-59/5"),
         "options": {"expires": 5 * 60 * 1.5},
     },
+    # Ours (docs/policies.md): meetings past their room's maxDurationMinutes end; every minute.
+    # One LiveKit ListRooms call when no room has a limit.
+    "meetings-enforce-duration-limits": {
+        "task": "meetings.enforce_duration_limits",
+        "schedule": crontab(),
+        "options": {"expires": 60 * 1.5},
+    },
+    # Ours (docs/policies.md): complete recordings past their retention are deleted; hourly at
+    # minute 30 (away from the room GC). Nothing is read unless a retention is configured.
+    "recordings-apply-retention": {
+        "task": "recordings.apply_retention",
+        "schedule": crontab(minute=30),
+        "options": {"expires": 3600 * 1.5},
+    },
 }
+DURATION_LIMITS_INTERVAL_SECONDS = 60
+RETENTION_INTERVAL_SECONDS = 3600
 
 # --- Internal constants (not read from the environment) ---------------------------------------
 API_PREFIX = "/api/v1"

@@ -8,8 +8,9 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from meet.errors import MeetError
 from meet.locks import run_exclusively
-from meetings import reconciliation, services
+from meetings import limits, reconciliation, services
 
 logger = logging.getLogger(__name__)
 
@@ -38,4 +39,22 @@ def _reconcile() -> str:
         logger.info("Reconciliation: %s", line)
     line = summary.line(dry_run=False)
     logger.info("Reconciliation: %s", line)
+    return line
+
+
+@shared_task(name="meetings.enforce_duration_limits", ignore_result=True)
+def enforce_duration_limits_task() -> str | None:
+    return _enforce_duration_limits()
+
+
+@run_exclusively("durationLimits", interval_seconds=settings.DURATION_LIMITS_INTERVAL_SECONDS)
+def _enforce_duration_limits() -> str:
+    try:
+        summary = limits.enforce_duration_limits()
+    except MeetError as error:  # LiveKit or storage down: the next tick tries again
+        logger.warning("Duration limits not checked: %s", error.message)
+        return f"not checked: {error.message}"
+    line = summary.line()
+    if summary.ended or summary.failed:
+        logger.info("Duration limits: %s", line)
     return line

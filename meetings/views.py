@@ -152,6 +152,9 @@ class RoomConfigView(MeetAPIView):
     def put(self, request: Request, roomId: str) -> Response:  # noqa: N803
         room_id = validated_room_id(roomId)
         data = self.validated(RoomConfigUpdateSerializer, request.data)
-        services.update_room_config(room_id=room_id, config=config_from_validated(data["config"]))
+        current = room_services.get_room(room_id).config
+        services.update_room_config(
+            room_id=room_id, config=config_from_validated(data["config"], current)
+        )
         message = f"Room config for room '{room_id}' updated successfully"
         return self.respond(MessageSerializer, {"message": message})

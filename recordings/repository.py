@@ -176,6 +176,34 @@ class RecordingRepository:
         store.delete_many([_secrets_key(rid) for rid in recording_ids])
         store.delete_many([_metadata_key(rid) for rid in recording_ids])
         cache.forget(*cache_keys)
+        self._forget_shared(recording_ids)
+
+    @staticmethod
+    def mark_shared(recording_id: RecordingId, at_ms: int) -> None:
+        """Remember that a share URL of the recording was handed out (ours: the retention task
+        reads it). Best effort: the URL is not refused because Redis could not note it."""
+        try:
+            redis().set(redis_keys.recording_shared(recording_id), str(at_ms))
+        except RedisError as error:
+            logger.warning("Could not note the share of recording %s: %s", recording_id, error)
+
+    @staticmethod
+    def shared_at(recording_id: RecordingId) -> int | None:
+        """When a share URL was last handed out (epoch ms), None if never. A Redis failure is
+        ``RedisUnavailableError``: the retention task must not take "unknown" for "never"."""
+        with redis_errors_as_503():
+            value = redis().get(redis_keys.recording_shared(recording_id))
+        try:
+            return int(value) if value is not None else None
+        except ValueError:
+            return 0  # shared, time unknown
+
+    @staticmethod
+    def _forget_shared(recording_ids: list[RecordingId]) -> None:
+        try:
+            redis().delete(*[redis_keys.recording_shared(rid) for rid in recording_ids])
+        except RedisError as error:
+            logger.warning("Share markers of deleted recordings not removed: %s", error)
 
     @staticmethod
     def _remember_deleted(recording_ids: list[RecordingId]) -> None:

@@ -7,8 +7,9 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from meet.errors import MeetError
 from meet.locks import run_exclusively
-from recordings.services import collectors
+from recordings.services import collectors, retention
 
 logger = logging.getLogger(__name__)
 
@@ -38,4 +39,23 @@ def _orphaned_locks() -> str:
 def _stale_recordings() -> str:
     line = collectors.cleanup_stale_recordings().line(verb="aborted", dry_run=False)
     logger.info("Stale recordings cleanup: %s", line)
+    return line
+
+
+@shared_task(name="recordings.apply_retention", ignore_result=True)
+def apply_retention_task() -> str | None:
+    return _retention()
+
+
+@run_exclusively("recordingRetention", interval_seconds=settings.RETENTION_INTERVAL_SECONDS)
+def _retention() -> str:
+    try:
+        summary = retention.apply_retention()
+    except MeetError as error:  # storage or Redis down: nothing more is deleted this tick
+        logger.warning("Recording retention stopped: %s", error.message)
+        return f"stopped: {error.message}"
+    for decision in summary.kept:
+        logger.info("Recording retention: %s", decision.describe(dry_run=False))
+    line = summary.line(dry_run=False)
+    logger.info("Recording retention: %s", line)
     return line

@@ -49,6 +49,21 @@ class RecordingAccess(StrEnum):
 class RecordingConfig:
     enabled: bool = True
     allow_access_to: RecordingAccess | None = RecordingAccess.ADMIN_MODERATOR_SPEAKER
+    # Ours (docs/policies.md): days after its end a complete recording is kept; None = the
+    # global MEET_RECORDING_RETENTION_DAYS, 0 = forever. Stored only when set.
+    retention_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoomLimits:
+    """Ours (docs/policies.md): None = no limit. Stored only when one is set."""
+
+    max_participants: int | None = None
+    max_duration_minutes: int | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return self.max_participants is None and self.max_duration_minutes is None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,6 +71,7 @@ class RoomConfig:
     recording: RecordingConfig = field(default_factory=RecordingConfig)
     chat_enabled: bool = True
     virtual_background_enabled: bool = True
+    limits: RoomLimits | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

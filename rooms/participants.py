@@ -87,7 +87,9 @@ def room_role_for_secret(room_id: str, secret: str) -> dict[str, Any]:
 # --- LiveKit room -----------------------------------------------------------------------------
 
 
-def livekit_room_metadata(room: Room) -> str:
+def livekit_room_metadata(room: Room, *, meeting_ends_at: int | None = None) -> str:
+    """The LiveKit room's metadata, as the reference writes it; ``meetingEndsAt`` (ours, epoch
+    ms) only for a room with a duration limit."""
     options: dict[str, Any] = {"roomName": room.room_name}
     if room.auto_deletion_date is not None:
         options["autoDeletionDate"] = room.auto_deletion_date
@@ -96,15 +98,27 @@ def livekit_room_metadata(room: Room) -> str:
         "withRecordings": room.auto_deletion_policy.with_recordings,
     }
     options["config"] = config_to_json(room.config)
-    return json.dumps(
-        {"createdBy": settings.MEET_NAME_ID, "roomOptions": options}, separators=(",", ":")
-    )
+    metadata: dict[str, Any] = {"createdBy": settings.MEET_NAME_ID, "roomOptions": options}
+    if meeting_ends_at is not None:
+        metadata["meetingEndsAt"] = meeting_ends_at
+    return json.dumps(metadata, separators=(",", ":"))
 
 
 def ensure_livekit_room(room: Room) -> None:
-    """The meeting starts when the first token with a name is issued (as the reference)."""
-    if livekit.get_room(room.room_id) is None:
-        livekit.create_room(room.room_id, metadata=livekit_room_metadata(room))
+    """The meeting starts when the first token with a name is issued (as the reference).
+    A room's limits (docs/policies.md) go with the creation: ``maxParticipants`` as LiveKit's
+    ``max_participants``, the end a ``maxDurationMinutes`` sets as ``meetingEndsAt``."""
+    if livekit.get_room(room.room_id) is not None:
+        return
+    limits = room.config.limits
+    max_participants = (limits.max_participants if limits else None) or 0
+    duration = limits.max_duration_minutes if limits else None
+    meeting_ends_at = now_ms() + duration * 60_000 if duration else None
+    livekit.create_room(
+        room.room_id,
+        metadata=livekit_room_metadata(room, meeting_ends_at=meeting_ends_at),
+        max_participants=max_participants,
+    )
 
 
 # --- Tokens -----------------------------------------------------------------------------------

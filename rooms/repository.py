@@ -27,6 +27,7 @@ from rooms.domain import (
     RecordingConfig,
     Room,
     RoomConfig,
+    RoomLimits,
     RoomStatus,
     WithMeeting,
     WithRecordings,
@@ -46,11 +47,41 @@ def config_to_json(config: RoomConfig) -> dict[str, Any]:
     recording: dict[str, Any] = {"enabled": config.recording.enabled}
     if config.recording.allow_access_to is not None:
         recording["allowAccessTo"] = config.recording.allow_access_to
-    return {
+    if config.recording.retention_days is not None:
+        recording["retentionDays"] = config.recording.retention_days
+    raw: dict[str, Any] = {
         "recording": recording,
         "chat": {"enabled": config.chat_enabled},
         "virtualBackground": {"enabled": config.virtual_background_enabled},
     }
+    if config.limits is not None and not config.limits.is_empty:
+        limits: dict[str, int] = {}
+        if config.limits.max_participants is not None:
+            limits["maxParticipants"] = config.limits.max_participants
+        if config.limits.max_duration_minutes is not None:
+            limits["maxDurationMinutes"] = config.limits.max_duration_minutes
+        raw["limits"] = limits
+    return raw
+
+
+def _whole_number(value: Any, minimum: int) -> int | None:
+    """A stored policy number, or None when absent or not a whole number >= minimum (a
+    hand-edited document must not break reading the room)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if value != value or value < minimum or int(value) != value:
+        return None
+    return int(value)
+
+
+def _limits_from_json(raw: Any) -> RoomLimits | None:
+    if not isinstance(raw, dict):
+        return None
+    limits = RoomLimits(
+        max_participants=_whole_number(raw.get("maxParticipants"), 1),
+        max_duration_minutes=_whole_number(raw.get("maxDurationMinutes"), 1),
+    )
+    return None if limits.is_empty else limits
 
 
 def config_from_json(raw: dict[str, Any] | None) -> RoomConfig:
@@ -61,9 +92,11 @@ def config_from_json(raw: dict[str, Any] | None) -> RoomConfig:
         recording=RecordingConfig(
             enabled=bool(recording.get("enabled", True)),
             allow_access_to=None if access is None else RecordingAccess(str(access)),
+            retention_days=_whole_number(recording.get("retentionDays"), 0),
         ),
         chat_enabled=bool((raw.get("chat") or {}).get("enabled", True)),
         virtual_background_enabled=bool((raw.get("virtualBackground") or {}).get("enabled", True)),
+        limits=_limits_from_json(raw.get("limits")),
     )
 
 

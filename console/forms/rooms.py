@@ -10,6 +10,9 @@ from django import forms
 from console.forms.base import ACCESS_LABELS, SerializerForm, choices
 from rooms.domain import RecordingAccess, RoomConfig, WithMeeting, WithRecordings
 from rooms.serializers.public import (
+    MAX_DURATION_MINUTES,
+    MAX_PARTICIPANTS,
+    MAX_RETENTION_DAYS,
     BulkDeleteQuerySerializer,
     RoomConfigUpdateSerializer,
     RoomCreateSerializer,
@@ -32,6 +35,10 @@ WITH_RECORDINGS_LABELS = {
 }
 
 
+def _number_input(minimum: int, maximum: int) -> forms.NumberInput:
+    return forms.NumberInput(attrs={"min": minimum, "max": maximum, "step": 1})
+
+
 class RoomConfigFields(forms.Form):
     """The ``config`` object: recording (and who may see recordings), chat, virtual background."""
 
@@ -45,32 +52,64 @@ class RoomConfigFields(forms.Form):
     virtual_background_enabled = forms.BooleanField(
         label="Virtual background", required=False, initial=True
     )
+    # Policies (ours, docs/policies.md): empty = not set. The serializer checks the ranges.
+    retention_days = forms.IntegerField(
+        label="Keep recordings for (days)",
+        required=False,
+        widget=_number_input(0, MAX_RETENTION_DAYS),
+        help_text="After a recording ends. Empty: server default; 0: forever.",
+    )
+    max_participants = forms.IntegerField(
+        label="Maximum participants",
+        required=False,
+        widget=_number_input(1, MAX_PARTICIPANTS),
+        help_text="Empty: no limit. From the next meeting.",
+    )
+    max_duration_minutes = forms.IntegerField(
+        label="Maximum meeting length (minutes)",
+        required=False,
+        widget=_number_input(1, MAX_DURATION_MINUTES),
+        help_text="Then the meeting ends. Empty: no limit.",
+    )
     config_error_fields: ClassVar[dict[str, str]] = {
         "config.recording.enabled": "recording_enabled",
         "config.recording.allowAccessTo": "allow_access_to",
+        "config.recording.retentionDays": "retention_days",
         "config.chat.enabled": "chat_enabled",
         "config.virtualBackground.enabled": "virtual_background_enabled",
+        "config.limits.maxParticipants": "max_participants",
+        "config.limits.maxDurationMinutes": "max_duration_minutes",
     }
 
     @staticmethod
     def config_payload(cleaned: dict[str, Any]) -> dict[str, Any]:
+        """Every field, the policies too: an empty one is ``null`` (cleared)."""
         return {
             "recording": {
                 "enabled": cleaned["recording_enabled"],
                 "allowAccessTo": cleaned["allow_access_to"],
+                "retentionDays": cleaned.get("retention_days"),
             },
             "chat": {"enabled": cleaned["chat_enabled"]},
             "virtualBackground": {"enabled": cleaned["virtual_background_enabled"]},
+            "limits": {
+                "maxParticipants": cleaned.get("max_participants"),
+                "maxDurationMinutes": cleaned.get("max_duration_minutes"),
+            },
         }
 
     @staticmethod
     def initial_for(config: RoomConfig) -> dict[str, Any]:
+        limits = config.limits
         return {
             "recording_enabled": config.recording.enabled,
             "allow_access_to": config.recording.allow_access_to
             or RecordingAccess.ADMIN_MODERATOR_SPEAKER,
             "chat_enabled": config.chat_enabled,
             "virtual_background_enabled": config.virtual_background_enabled,
+            "retention_days": config.recording.retention_days,
+            "max_participants": limits.max_participants if limits else None,
+            "max_duration_minutes": limits.max_duration_minutes if limits else None,
         }
 
 

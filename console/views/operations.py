@@ -19,7 +19,7 @@ from meet import frontend
 from meet.health import check_services
 from meet.views import not_found
 from meetings import services as meeting_services
-from recordings.services import collectors
+from recordings.services import collectors, retention
 
 STATIC_ROOT = Path(__file__).resolve().parent.parent / "static"
 
@@ -36,6 +36,10 @@ COLLECTORS: dict[str, tuple[str, Callable[[], str]]] = {
     "expired-rooms": (
         "Expired rooms",
         lambda: meeting_services.delete_expired_rooms().line(dry_run=False),
+    ),
+    "retention": (
+        "Recording retention",
+        lambda: retention.apply_retention().line(dry_run=False),
     ),
 }
 

@@ -27,6 +27,7 @@ from recordings.domain import RecordingId, RecordingStatus, parse_recording_id
 from recordings.errors import RecordingNotFoundError
 from recordings.serializers.public import RANGE_PATTERN, parse_range
 from recordings.services import deletion
+from recordings.services import sharing as recording_sharing
 from rooms.domain import sanitize_room_id
 
 PAGE_SIZE = 20
@@ -122,7 +123,7 @@ def recording_download(request: HttpRequest) -> HttpResponseBase:
 def recording_share(request: HttpRequest, recording_id: str) -> HttpResponse:
     """A share link: public (anyone with it) or private (viewers must sign in)."""
     private = request.POST.get("access") == "private"
-    url = recording_selectors.recording_url(
+    url = recording_sharing.share_url(
         recording_id=_recording_id(recording_id), private=private, base_url=base_url_for(request)
     )
     if wants_json(request):

@@ -39,7 +39,7 @@ from recordings.serializers.public import (
     parse_range,
     range_header,
 )
-from recordings.services import deletion
+from recordings.services import deletion, sharing
 from rooms.serializers.public import parse_fields
 
 TAGS = ["recordings"]
@@ -192,7 +192,7 @@ class RecordingUrlView(MeetAPIView):
         )
         recording_id = data["params"]["recording_id"]
         permissions.check_can_retrieve(principal_of(request), recording_id.room_id)
-        url = selectors.recording_url(
+        url = sharing.share_url(
             recording_id=recording_id,
             private=data["query"]["private_access"],
             base_url=base_url_for(request),

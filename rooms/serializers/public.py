@@ -28,6 +28,7 @@ from rooms.domain import (
     RecordingConfig,
     Room,
     RoomConfig,
+    RoomLimits,
     WithMeeting,
     WithRecordings,
     path_of,
@@ -88,12 +89,40 @@ class EnabledInputSerializer(ZodSerializer):
     enabled = BooleanField()
 
 
+MAX_RETENTION_DAYS = 36500
+MAX_PARTICIPANTS = 10000
+MAX_DURATION_MINUTES = 43200
+
+
+def whole_number_field(
+    name: str, minimum: int, maximum: int, *, source: str, **kwargs: Any
+) -> NumberField:
+    """An optional whole number in [minimum, maximum]; ``null`` clears it (ours, no zod
+    original: docs/policies.md)."""
+    return NumberField(
+        source=source,
+        required=False,
+        allow_null=True,
+        checks=(
+            (lambda value: float(value).is_integer(), f"{name} must be an integer"),
+            (
+                lambda value: minimum <= value <= maximum,
+                f"{name} must be between {minimum} and {maximum}",
+            ),
+        ),
+        **kwargs,
+    )
+
+
 class RecordingConfigInputSerializer(ZodSerializer):
     enabled = BooleanField()
     allowAccessTo = EnumField(
         ("admin", "admin_moderator", "admin_moderator_speaker"),
         source="allow_access_to",
         required=False,
+    )
+    retentionDays = whole_number_field(
+        "retentionDays", 0, MAX_RETENTION_DAYS, source="retention_days"
     )
 
     def refine(self, values: dict[str, Any]) -> dict[str, list[str]]:
@@ -102,24 +131,68 @@ class RecordingConfigInputSerializer(ZodSerializer):
         return {}
 
 
+class RoomLimitsInputSerializer(ZodSerializer):
+    maxParticipants = whole_number_field(
+        "maxParticipants", 1, MAX_PARTICIPANTS, source="max_participants"
+    )
+    maxDurationMinutes = whole_number_field(
+        "maxDurationMinutes", 1, MAX_DURATION_MINUTES, source="max_duration_minutes"
+    )
+
+
 class RoomConfigInputSerializer(ZodSerializer):
     recording = RecordingConfigInputSerializer()
     chat = EnabledInputSerializer()
     virtualBackground = EnabledInputSerializer(source="virtual_background")
+    limits = RoomLimitsInputSerializer(required=False, allow_null=True)
 
 
 def _access(value: str | None) -> RecordingAccess | None:
     return None if value is None else RecordingAccess(value)
 
 
-def config_from_validated(values: dict[str, Any]) -> RoomConfig:
+def _whole(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _limits(values: dict[str, Any], current: RoomLimits | None) -> RoomLimits | None:
+    """Given keys replace the current limits, absent keys keep them, ``null`` clears."""
+    if "limits" not in values:
+        return current
+    given = values["limits"]
+    if given is None:
+        return None
+    current = current or RoomLimits()
+    limits = RoomLimits(
+        max_participants=_whole(given["max_participants"])
+        if "max_participants" in given
+        else current.max_participants,
+        max_duration_minutes=_whole(given["max_duration_minutes"])
+        if "max_duration_minutes" in given
+        else current.max_duration_minutes,
+    )
+    return None if limits.is_empty else limits
+
+
+def config_from_validated(values: dict[str, Any], current: RoomConfig | None = None) -> RoomConfig:
+    """The config a create or update asks for. Our own fields (``recording.retentionDays``,
+    ``limits``) are optional: absent, they keep ``current``'s values, so a client that only
+    knows the reference's fields (e.g. the Meet front end) never clears them; ``null`` clears."""
+    recording = values["recording"]
+    retention_days = (
+        _whole(recording["retention_days"])
+        if "retention_days" in recording
+        else (current.recording.retention_days if current else None)
+    )
     return RoomConfig(
         recording=RecordingConfig(
-            enabled=values["recording"]["enabled"],
-            allow_access_to=_access(values["recording"].get("allow_access_to")),
+            enabled=recording["enabled"],
+            allow_access_to=_access(recording.get("allow_access_to")),
+            retention_days=retention_days,
         ),
         chat_enabled=values["chat"]["enabled"],
         virtual_background_enabled=values["virtual_background"]["enabled"],
+        limits=_limits(values, current.limits if current else None),
     )
 
 
@@ -283,13 +356,22 @@ class VirtualBackgroundConfigSerializer(output.OutputSerializer):
 class RecordingConfigSerializer(output.OutputSerializer):
     enabled = output.Flag()
     allowAccessTo = output.Text(source="allow_access_to", required=False)
-    omit_when_none = frozenset({"allowAccessTo"})
+    retentionDays = output.Number(source="retention_days", required=False)
+    omit_when_none = frozenset({"allowAccessTo", "retentionDays"})
+
+
+class RoomLimitsSerializer(output.OutputSerializer):
+    maxParticipants = output.Number(source="max_participants", required=False)
+    maxDurationMinutes = output.Number(source="max_duration_minutes", required=False)
+    omit_when_none = frozenset({"maxParticipants", "maxDurationMinutes"})
 
 
 class RoomConfigSerializer(output.OutputSerializer):
     recording = RecordingConfigSerializer()
     chat = ChatConfigSerializer(source="*")
     virtualBackground = VirtualBackgroundConfigSerializer(source="*")
+    limits = RoomLimitsSerializer(required=False)
+    omit_when_none = frozenset({"limits"})
 
 
 class AutoDeletionPolicySerializer(output.OutputSerializer):

@@ -13,6 +13,7 @@ Body keys may be camelCase or snake_case. Routes (path relative to ``/_sim/``)::
                                       attributes?}  -> participant (participant_joined)
     DELETE rooms/{room}/participants/{identity}[?closeIfEmpty=true]   (participant_left)
     POST   rooms/{room}/close                      room_finished now
+    POST   rooms/{room}/backdate {seconds}         the room was created that much earlier
     POST   egress/fail-next-start {code?, msg?}    next StartRoomCompositeEgress errors
     POST   egress/delay-next-start {seconds}       next StartRoomCompositeEgress answers late
     POST   egress/fail-next {error?, errorCode?, after?: "starting"|"active"}
@@ -111,6 +112,9 @@ def _route(
                 room, identity, close_if_empty=_truthy(params.get("close_if_empty", False))
             )
             return 200, json_format.MessageToDict(participant)
+        case "POST", ["rooms", room, "backdate"]:
+            backdated = sim.backdate_room(room, float(args["seconds"]))
+            return 200, json_format.MessageToDict(backdated)
         case "POST", ["rooms", room, "close"]:
             sim.close_room(room)
             return OK

@@ -127,6 +127,9 @@ class LiveKitSimulator:
     ) -> models_pb.ParticipantInfo:
         """A client joins (the room is auto-created if needed) → ``participant_joined``.
 
+        A room created with ``max_participants`` that already holds that many (recorders not
+        counted) refuses the join: ``TwirpError("resource_exhausted", ...)``, no webhook.
+
         ``publishing`` (default: ``can_publish``) says whether it publishes tracks, i.e. counts
         in the room's ``num_publishers``.
         """
@@ -149,6 +152,10 @@ class LiveKitSimulator:
         """The client leaves → ``participant_left``; with ``close_if_empty`` the room closes
         now (``room_finished``) if nobody but recorders is left, else after its timeout."""
         return self.rooms.leave(room, identity, close_if_empty=close_if_empty)
+
+    def backdate_room(self, room: str, seconds: float) -> models_pb.Room:
+        """Pretend the room was created ``seconds`` earlier (e.g. a meeting that has lasted)."""
+        return self.rooms.backdate(room, seconds)
 
     def close_room(self, room: str) -> None:
         """Close a room as its empty/departure timeout would (no error if it is absent)."""

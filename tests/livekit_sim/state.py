@@ -38,6 +38,12 @@ def room_not_found() -> TwirpError:
     return TwirpError("not_found", "requested room does not exist")
 
 
+def max_participants_exceeded() -> TwirpError:
+    """LiveKit's ``ErrMaxParticipantsExceeded``: the join is refused (the client's signal
+    connection fails with it)."""
+    return TwirpError("resource_exhausted", "room has exceeded its max participants")
+
+
 def participant_not_found() -> TwirpError:
     return TwirpError("not_found", "participant does not exist")
 
@@ -180,6 +186,17 @@ class Rooms:
             self.require(name)
             self.close(name, models_pb.ROOM_END_API_DELETE, models_pb.ROOM_DELETED)
 
+    def backdate(self, name: str, seconds: float) -> models_pb.Room:
+        """Test control: move the room's creation ``seconds`` into the past (its
+        ``creation_time``/``creation_time_ms`` and its empty-timeout clock)."""
+        with self.sim.lock:
+            room = self.require(name)
+            room.created_at -= seconds
+            room.proto.creation_time -= int(seconds)
+            room.proto.creation_time_ms -= int(seconds * 1000)
+            self._arm_close(room)
+            return self.snapshot(room)
+
     def update_metadata(self, name: str, metadata: str) -> models_pb.Room:
         with self.sim.lock:
             room = self.require(name)
@@ -265,6 +282,14 @@ class Rooms:
             if identity in room.participants:
                 self.leave(room_name, identity, models_pb.DUPLICATE_IDENTITY)
                 room = self._rooms.get(room_name) or self._new_room(room_name)
+            if kind not in (P.EGRESS, P.AGENT) and room.proto.max_participants:
+                # LiveKit's Room.Join: dependent participants (egress, agents) never count.
+                independent = sum(
+                    1 for p in room.participants.values() if p.kind not in (P.EGRESS, P.AGENT)
+                )
+                if independent >= room.proto.max_participants:
+                    logger.info("participant %s refused: %s is full", identity, room_name)
+                    raise max_participants_exceeded()
             if permission is None:
                 permission = models_pb.ParticipantPermission(
                     can_subscribe=True, can_publish=True, can_publish_data=True

@@ -188,3 +188,25 @@ def test_command_line(webhook_receiver: WebhookReceiver) -> None:
         output, _ = process.communicate(timeout=10)
     assert process.returncode == 0
     assert f"LiveKit simulator on {url}" in output
+
+
+def call(sim: LiveKitSimulator, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    response = requests.request(method, f"{sim.url}/_sim/{path}", json=body, timeout=5)
+    return response.status_code, response.json()
+
+
+def test_backdate_and_full_rooms_over_http(sim: LiveKitSimulator, lk) -> None:
+    from livekit.protocol import room as room_pb
+
+    lk(lambda a: a.room.create_room(room_pb.CreateRoomRequest(name="r1", max_participants=1)))
+    before = sim.get_room("r1").creation_time_ms
+    status, room = call(sim, "POST", "rooms/r1/backdate", {"seconds": 90})
+    assert status == 200
+    assert int(room["creationTimeMs"]) == before - 90_000
+    assert call(sim, "POST", "rooms/r1/participants", {"identity": "a"})[0] == 200
+    status, body = call(sim, "POST", "rooms/r1/participants", {"identity": "b"})
+    assert (status, body) == (
+        429,
+        {"code": "resource_exhausted", "msg": "room has exceeded its max participants"},
+    )
+    assert call(sim, "POST", "rooms/nope/backdate", {"seconds": 1})[0] == 404

@@ -248,3 +248,37 @@ def test_remove_last_participant_can_close_now(sim: LiveKitSimulator) -> None:
     sim.remove_participant("r1", "alice", close_if_empty=True)
     assert sim.event_names()[-2:] == ["participant_left", "room_finished"]
     assert sim.get_room("r1") is None
+
+
+def test_max_participants_refuses_joins_beyond_it(sim: LiveKitSimulator, lk) -> None:
+    room = lk(
+        lambda a: a.room.create_room(room_pb.CreateRoomRequest(name="full", max_participants=2))
+    )
+    assert room.max_participants == 2
+    sim.add_participant("full", "a")
+    sim.add_participant("full", "b")
+    joined = len(sim.events("participant_joined"))
+    with pytest.raises(Exception, match="room has exceeded its max participants") as refused:
+        sim.add_participant("full", "c")
+    assert getattr(refused.value, "code", "") == "resource_exhausted"
+    assert len(sim.events("participant_joined")) == joined  # no webhook for a refused join
+    # A duplicate identity replaces its participant: not a new one.
+    sim.add_participant("full", "b")
+    assert sorted(p.identity for p in sim.participants("full")) == ["a", "b"]
+    # Rooms without the setting take anyone.
+    lk(lambda a: a.room.create_room(room_pb.CreateRoomRequest(name="open")))
+    for identity in "abcdef":
+        sim.add_participant("open", identity)
+    assert len(sim.participants("open")) == 6
+
+
+def test_backdate_room_moves_its_creation(sim: LiveKitSimulator, lk) -> None:
+    created = lk(lambda a: a.room.create_room(room_pb.CreateRoomRequest(name="old")))
+    sim.backdate_room("old", 100)
+    [listed] = lk(lambda a: a.room.list_rooms(room_pb.ListRoomsRequest(names=["old"]))).rooms
+    assert listed.creation_time == created.creation_time - 100
+    assert listed.creation_time_ms == created.creation_time_ms - 100_000
+    # Its empty timeout counts from the new creation time: past it, the room closes.
+    sim.backdate_room("old", 300)
+    sim.wait_for_event("room_finished")
+    assert sim.get_room("old") is None

@@ -40,6 +40,30 @@ DOCUMENTED_DIFFERENCES: dict[tuple[str, str, str], tuple[set[str], set[str]]] = 
 }
 
 
+def _room_policies(prefix: str) -> set[str]:
+    """docs/policies.md: a room's config may carry retentionDays and limits (ours)."""
+    return {
+        f"{prefix}limits",
+        f"{prefix}limits.maxDurationMinutes",
+        f"{prefix}limits.maxParticipants",
+        f"{prefix}recording.retentionDays",
+    }
+
+
+for _key, _prefix in (
+    (("POST", "/api/v1/rooms", "201"), "config."),
+    (("GET", "/api/v1/rooms", "200"), "rooms[].config."),
+    (("DELETE", "/api/v1/rooms", "200"), "successful[].room.config."),
+    (("DELETE", "/api/v1/rooms", "400"), "successful[].room.config."),
+    (("GET", "/api/v1/rooms/{roomId}", "200"), "config."),
+    (("DELETE", "/api/v1/rooms/{roomId}", "200"), "room.config."),
+    (("DELETE", "/api/v1/rooms/{roomId}", "202"), "room.config."),
+    (("GET", "/api/v1/rooms/{roomId}/config", "200"), ""),
+):
+    _only_reference, _only_ours = DOCUMENTED_DIFFERENCES.get(_key, (set(), set()))
+    DOCUMENTED_DIFFERENCES[_key] = (_only_reference, _only_ours | _room_policies(_prefix))
+
+
 def _resolve(document: dict[str, Any], schema: dict[str, Any] | None) -> dict[str, Any]:
     schema = schema or {}
     while "$ref" in schema:
