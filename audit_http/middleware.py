@@ -16,7 +16,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-from accounts.authentication import actor_of, anonymous
+from accounts.authentication import actor_of, anonymous, participant_token, run_chain
 from audit.domain import Actor, ActorKind
 from audit.services import record_event
 from audit_http.rules import (
@@ -116,7 +116,24 @@ def _actor(rule: Rule, context: Context, target: str, outcome: str) -> Actor:
         return Actor(kind=ActorKind.USER if name else ActorKind.ANONYMOUS, name=name, ip=ip)
     if rule.actor == "logout":
         return _logout_actor(request, ip)
+    if rule.actor == "participant":
+        return _participant_actor(request, ip)
     return actor_of(request)
+
+
+def _participant_actor(request: HttpRequest, ip: str) -> Actor:
+    """Routes that authenticate in their handler (recording start/stop, after their 404/403
+    checks) leave no principal on the request: the participant token it carries says who."""
+    actor = actor_of(request)
+    if actor.kind is not ActorKind.ANONYMOUS:
+        return actor
+    try:
+        principal = run_chain(request, (participant_token,))
+    except Exception:
+        return actor
+    metadata = principal.metadata if isinstance(principal.metadata, dict) else {}
+    role = principal.selected_role or str(metadata.get("role") or "")
+    return Actor(kind=ActorKind.PARTICIPANT, name=principal.username, role=role, ip=ip)
 
 
 def _logout_actor(request: HttpRequest, ip: str) -> Actor:

@@ -67,7 +67,9 @@ class Rule:
     succeeded: Callable[[Context], bool] = field(default=lambda context: _is_2xx(context))
     # Logins: what a refused attempt records (None: failures are not recorded).
     failure_action: str | None = None
-    actor: str = "principal"  # principal | console | login | logout | console_logout
+    # Who acted: principal (the request's) | participant (its token, for routes that check it
+    # in the handler) | console (the signed-in admin) | login | logout | console_logout.
+    actor: str = "principal"
     reads_body: bool = False  # the request's JSON body is kept for ``request_json``
     before: Callable[[HttpRequest], Any] | None = None
 
@@ -301,9 +303,10 @@ API_RULES: dict[tuple[type, str], Rule] = {
         RECORDING,
         response_field("recordingId"),
         lambda context: {"roomId": response_field("roomId")(context)},
+        actor="participant",
     ),
     (recording_internal.RecordingStopView, "POST"): Rule(
-        "recording.stop", RECORDING, kwarg("recordingId")
+        "recording.stop", RECORDING, kwarg("recordingId"), actor="participant"
     ),
     (recording_public.RecordingDetailView, "DELETE"): Rule(
         "recording.delete", RECORDING, kwarg("recordingId")
