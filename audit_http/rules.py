@@ -111,7 +111,7 @@ def query(*names: str) -> Extractor:
 def form(*names: str, lists: tuple[str, ...] = ()) -> Extractor:
     def read(context: Context) -> dict[str, Any]:
         post = context.request.POST
-        values: dict[str, Any] = {name: post[name] for name in names if name in post}
+        values: dict[str, Any] = {name: post[name] for name in names if post.get(name)}
         values.update({name: post.getlist(name) for name in lists if name in post})
         return values
 
