@@ -234,13 +234,14 @@ def redirected(context: Context) -> bool:
 
 
 def login_refused(context: Context) -> bool:
-    """A refused login: a 4xx from the API (wrong credentials, invalid body, rate limit)."""
-    return 400 <= context.response.status_code < 500
+    """A refused login: a 4xx from the API (wrong credentials, invalid body). A 429 checked no
+    credentials and is not recorded: a flood past the rate limit writes nothing."""
+    return 400 <= context.response.status_code < 500 and context.response.status_code != 429
 
 
 def console_login_refused(context: Context) -> bool:
-    """The console's sign-in page shown again (200 with the form's error, or 429)."""
-    return context.response.status_code in (200, 429)
+    """The console's sign-in page shown again with the form's error (a 429 is not recorded)."""
+    return context.response.status_code == 200
 
 
 # --- The table --------------------------------------------------------------------------------

@@ -335,3 +335,15 @@ def test_meeting_and_recording_rules(key_client: APIClient, livekit_webhooks: An
     assert ended.status_code == HTTPStatus.OK
     event = only("meeting.end")
     assert (event["targetType"], event["targetId"]) == ("room", room_id)
+
+
+def test_rate_limited_logins_are_not_recorded(initialized: None, settings: Any) -> None:
+    settings.LOGIN_RATE_LIMIT = 2
+    clear_events()
+    body = {"username": "admin", "password": "wrong-pass"}
+    statuses = [
+        APIClient().post("/internal-api/v1/auth/login", body, format="json").status_code
+        for _ in range(4)
+    ]
+    assert statuses[2:] == [HTTPStatus.TOO_MANY_REQUESTS] * 2
+    assert actions() == ["auth.login_failed"] * 2
