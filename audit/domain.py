@@ -40,3 +40,39 @@ class AuditEvent:
     target_id: str = ""
     details: dict[str, Any] = field(default_factory=dict)
     outcome: str = "success"  # "success" | "failure"
+    # Set when the event is recorded (``audit.services.record_event``); empty/0 before.
+    id: str = ""
+    timestamp: int = 0  # epoch milliseconds
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditQuery:
+    """What ``GET /api/v1/audit-log`` and ``manage.py audit_log`` filter on (all optional).
+
+    ``action`` is a prefix (``room.`` matches every room action); ``since``/``until`` are
+    inclusive epoch milliseconds; the other fields match exactly.
+    """
+
+    action: str = ""
+    actor_kind: str = ""
+    actor: str = ""
+    target_type: str = ""
+    target_id: str = ""
+    since: int | None = None
+    until: int | None = None
+
+    @property
+    def needs_body(self) -> bool:
+        """Whether a filter reads the event itself (the key carries time and action only)."""
+        return bool(self.actor_kind or self.actor or self.target_type or self.target_id)
+
+    def matches(self, event: AuditEvent) -> bool:
+        return (
+            event.action.startswith(self.action)
+            and (not self.actor_kind or event.actor.kind == self.actor_kind)
+            and (not self.actor or event.actor.name == self.actor)
+            and (not self.target_type or event.target_type == self.target_type)
+            and (not self.target_id or event.target_id == self.target_id)
+            and (self.since is None or event.timestamp >= self.since)
+            and (self.until is None or event.timestamp <= self.until)
+        )

@@ -234,6 +234,13 @@ CACHES = {
     }
 }
 
+# --- Audit log (not in the reference; docs/audit-log.md) ---------------------------------------
+# Who changed what, stored as one object per event beside the other JSON. Off: events are only
+# logged (logger ``meet.audit``). Retention: events older than this many days are deleted daily
+# (0 keeps them forever).
+MEET_AUDIT_LOG_ENABLED = env_bool("MEET_AUDIT_LOG_ENABLED", True)
+MEET_AUDIT_RETENTION_DAYS = env_int("MEET_AUDIT_RETENTION_DAYS", 90, minimum=0, maximum=36500)
+
 # --- Django -----------------------------------------------------------------------------------
 SECRET_KEY = env_secret("DJANGO_SECRET_KEY", "") or f"meet-{LIVEKIT_API_SECRET}-{MEET_NAME_ID}"
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -255,6 +262,7 @@ INSTALLED_APPS = [
     "meetings",
     "webhooks",
     "console",
+    "audit_http",
 ]
 # The API stays stateless: no session, message or CSRF middleware here. The console's views
 # apply those per view (console/views.py ``console_view``), so /api, /internal-api and the
@@ -265,6 +273,9 @@ MIDDLEWARE = [
     "meet.frontend.StaticFilesMiddleware",
     "meet.api.middleware.BodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Records the state changes of the routes listed in audit_http/rules.py (a dict lookup on
+    # every other request).
+    "audit_http.middleware.AuditMiddleware",
 ]
 ROOT_URLCONF = "meet.urls"
 WSGI_APPLICATION = "meet.wsgi.application"
@@ -439,6 +450,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "recordings.apply_retention",
         "schedule": crontab(minute=30),
         "options": {"expires": 3600 * 1.5},
+    },
+    # Audit events older than MEET_AUDIT_RETENTION_DAYS: not in the reference. Daily at 03:17.
+    "audit-prune": {
+        "task": "audit.prune_audit_log",
+        "schedule": crontab(hour=3, minute=17),
+        "options": {"expires": 24 * 3600 * 1.5},
     },
 }
 DURATION_LIMITS_INTERVAL_SECONDS = 60

@@ -13,6 +13,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView
 
 import accounts.urls
+import audit_http.urls
 import console.urls
 import meetings.urls
 import recordings.urls
@@ -65,6 +66,7 @@ urlpatterns = [
             *meetings.urls.public_urlpatterns,
             *rooms.urls.public_urlpatterns,
             *recordings.urls.public_urlpatterns,
+            *audit_http.urls.public_urlpatterns,
         ],
     ),
     mount(
