@@ -142,7 +142,9 @@ class FailedDeliveryRepository:
         raw = redis().hget(self.RECORDS_KEY, delivery_id)
         return None if raw is None else self._from_json(json.loads(raw))
 
-    def since(self, since: int, *, offset: int = 0, limit: int | None = None) -> list[FailedDelivery]:
+    def since(
+        self, since: int, *, offset: int = 0, limit: int | None = None
+    ) -> list[FailedDelivery]:
         """Failed at or after ``since`` (epoch ms), newest first."""
         client = redis()
         ids = client.zrevrangebyscore(

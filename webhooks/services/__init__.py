@@ -87,8 +87,8 @@ def _first_arg_exception(error: BaseException) -> BaseException | None:
 def post_webhook(
     url: str, body: str, creation_date: int, api_key: str, *, next_secret: str | None = None
 ) -> AttemptResult:
-    """One signed POST with the 5 s timeout. Never raises. ``api_key`` signs ``X-Signature``
-    (the API key or the signing secret); ``next_secret``, during a rotation, ``X-Signature-Next``."""
+    """One signed POST with the 5 s timeout. Never raises. ``api_key`` (the API key or the
+    signing secret) signs ``X-Signature``; ``next_secret``, in a rotation, ``X-Signature-Next``."""
     headers = {
         "Content-Type": "application/json",
         "X-Timestamp": str(creation_date),

@@ -38,7 +38,7 @@ from webhooks.errors import (
     NoSigningSecretError,
     WebhooksDisabledError,
 )
-from webhooks.repository import DeliveryRepository, FailedDeliveryRepository, KEEP
+from webhooks.repository import KEEP, DeliveryRepository, FailedDeliveryRepository
 from webhooks.services import signing
 
 logger = logging.getLogger(__name__)

@@ -115,9 +115,12 @@ def signing_secret_status() -> SigningSecretStatus:
 def _signing_now(document: SigningSecretDocument, now: int) -> PreviousSecret | None:
     """What signs ``X-Signature`` at ``now``, as the predecessor of a change (until unset)."""
     previous = document.previous
-    if previous is not None and _in_overlap(document, now):
-        if _resolve(previous.source, previous.secret) is not None:
-            return previous
+    if (
+        previous is not None
+        and _in_overlap(document, now)
+        and _resolve(previous.source, previous.secret) is not None
+    ):
+        return previous
     source, _secret = _current(document)
     if source is SecretSource.NONE:
         return None
