@@ -3,12 +3,14 @@ kept and redelivered: through the API, with a real receiver verifying signatures
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from accounts import services as accounts_services
@@ -17,6 +19,7 @@ from meet.clock import now_ms
 from tests.webhook_receiver import Received, WebhookReceiver, verify_signature
 from webhooks import services
 from webhooks.domain import DeliveryStatus
+from webhooks.management.commands.redeliver_webhooks import parse_since
 from webhooks.tasks import send_webhook_task
 
 SECRET_ROUTE = "/api/v1/webhooks/signing-secret"
@@ -440,3 +443,57 @@ def test_delivery_records_stay_readable_by_the_service(
 ) -> None:
     send()
     assert services.recent_deliveries()[0].status == DeliveryStatus.DELIVERED
+
+
+# --- manage.py redeliver_webhooks -------------------------------------------------------------
+
+
+def command(*args: str) -> str:
+    out = io.StringIO()
+    call_command("redeliver_webhooks", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_command_redelivers_since_with_a_dry_run_first(
+    key_client: APIClient, api_key: str, receiver: WebhookReceiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="meet.audit")
+    old = fail_one(receiver)
+    time.sleep(0.01)
+    since = now_ms()
+    recent = fail_one(receiver)
+    count = len(receiver.received)
+    dry = command("--since", str(since), "--dry-run")
+    assert dry.splitlines()[0].startswith("Dry run: 1 failed deliveries since ")
+    assert f"would redeliver {recent}" in dry and old not in dry
+    assert len(receiver.received) == count
+    done = command("--since", str(since))
+    assert done.startswith("Redelivered 1 failed deliveries since ")
+    assert f"{recent} -> " in done
+    assert len(receiver.received) == count + 1
+    assert verifies(receiver.received[-1], api_key)
+    assert "actor=Actor(kind=<ActorKind.SYSTEM: 'system'>, name='redeliver_webhooks'" in caplog.text
+    assert command("--since", "1d").startswith("Redelivered 1 failed deliveries")  # the old one
+
+
+def test_the_command_redelivers_by_id_and_reports_unknown_ids(
+    key_client: APIClient, api_key: str, receiver: WebhookReceiver
+) -> None:
+    failed_id = fail_one(receiver)
+    assert command("--id", failed_id, "--dry-run") == f"would redeliver {failed_id} (failed)\n"
+    assert command("--id", failed_id).startswith(f"Redelivered {failed_id} -> ")
+    with pytest.raises(CommandError, match="Webhook delivery 'nope' not found"):
+        command("--id", "nope")
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2x", "-5"])
+def test_the_command_refuses_a_bad_since(initialized: None, value: str) -> None:
+    with pytest.raises(CommandError, match="--since"):
+        command("--since", value)
+
+
+def test_since_accepts_iso_and_relative_times() -> None:
+    assert parse_since("2026-01-01T00:00:00Z") == 1767225600000
+    assert parse_since("2026-01-01T00:00:00") == 1767225600000
+    assert parse_since("1767225600000") == 1767225600000
+    assert parse_since("2h") == pytest.approx(now_ms() - 7_200_000, abs=1000)
