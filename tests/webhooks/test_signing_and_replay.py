@@ -4,9 +4,11 @@ kept and redelivered: through the API, with a real receiver verifying signatures
 from __future__ import annotations
 
 import io
+import re
 import time
 from collections.abc import Iterator
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -497,3 +499,27 @@ def test_since_accepts_iso_and_relative_times() -> None:
     assert parse_since("2026-01-01T00:00:00") == 1767225600000
     assert parse_since("1767225600000") == 1767225600000
     assert parse_since("2h") == pytest.approx(now_ms() - 7_200_000, abs=1000)
+
+
+# --- The receiver snippet of docs/webhook-signing.md ------------------------------------------
+
+
+def test_the_documented_receiver_verifies_deliveries_during_and_after_a_rotation(
+    key_client: APIClient, api_key: str, receiver: WebhookReceiver, settings: Any
+) -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "webhook-signing.md").read_text()
+    [snippet] = re.findall(r"^```python\n(.*?)^```", text, flags=re.DOTALL | re.MULTILINE)
+    namespace: dict[str, Any] = {}
+    exec(snippet, namespace)
+    verify = namespace["verify"]
+    settings.MEET_WEBHOOK_SIGNING_OVERLAP_SECONDS = 1
+    key_client.put(SECRET_ROUTE, {"secret": A_SECRET}, format="json")
+    send("meetingStarted", {"roomId": "Café"})
+    time.sleep(1.1)
+    send()
+    during, after = receiver.received
+    for request in (during, after):
+        assert verify(request.headers, request.body, [A_SECRET])  # switched receivers
+        assert not verify(request.headers, request.body, [ANOTHER_SECRET])
+    assert verify(during.headers, during.body, [api_key])  # unchanged receivers, in the overlap
+    assert not verify(after.headers, after.body, [api_key])  # ... and after it
