@@ -19,7 +19,7 @@ from accounts import services as accounts_services
 from meet.celery import app as celery_app
 from meet.clock import now_ms
 from tests.webhook_receiver import Received, WebhookReceiver, verify_signature
-from webhooks import services
+from webhooks import services, views
 from webhooks.domain import DeliveryStatus
 from webhooks.management.commands.redeliver_webhooks import parse_since
 from webhooks.tasks import send_webhook_task
@@ -523,3 +523,31 @@ def test_the_documented_receiver_verifies_deliveries_during_and_after_a_rotation
         assert not verify(request.headers, request.body, [ANOTHER_SECRET])
     assert verify(during.headers, during.body, [api_key])  # unchanged receivers, in the overlap
     assert not verify(after.headers, after.body, [api_key])  # ... and after it
+
+
+# --- OpenAPI and scopes -----------------------------------------------------------------------
+
+
+def test_the_routes_are_in_the_openapi_description_with_their_scopes(initialized: None) -> None:
+    document = APIClient().get("/api/v1/docs/openapi.json").json()
+    expected = {
+        "/api/v1/webhooks/signing-secret": {"get", "put", "delete"},
+        "/api/v1/webhooks/signing-secret/rotate": {"post"},
+        "/api/v1/webhooks/deliveries": {"get"},
+        "/api/v1/webhooks/deliveries/redeliver": {"post"},
+        "/api/v1/webhooks/deliveries/{deliveryId}": {"get"},
+        "/api/v1/webhooks/deliveries/{deliveryId}/redeliver": {"post"},
+    }
+    for path, methods in expected.items():
+        assert set(document["paths"][path]) >= methods, path
+    for view in (
+        views.SigningSecretView,
+        views.SigningSecretRotateView,
+        views.DeliveryListView,
+        views.DeliveryDetailView,
+        views.DeliveryRedeliverView,
+        views.DeliveryRedeliverAllView,
+    ):
+        methods = {name.upper() for name in ("get", "put", "post", "delete") if hasattr(view, name)}
+        assert set(view.api_key_scopes) == methods, view
+        assert all(scopes == ("config",) for scopes in view.api_key_scopes.values())
