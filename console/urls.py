@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from console.views import audit, auth, configuration, operations, recordings, rooms
+from console.views import audit, auth, configuration, operations, recordings, rooms, webhooks
 
 app_name = "console"
 
@@ -43,6 +43,16 @@ urlpatterns = [
         name="settings_webhook_test",
     ),
     path("settings/appearance/", configuration.settings_appearance, name="settings_appearance"),
+    path("webhooks/", webhooks.webhooks_page, name="webhooks"),
+    path("webhooks/secret/", webhooks.signing_secret_set, name="webhooks_secret_set"),
+    path("webhooks/secret/rotate/", webhooks.signing_secret_rotate, name="webhooks_secret_rotate"),
+    path("webhooks/secret/clear/", webhooks.signing_secret_clear, name="webhooks_secret_clear"),
+    path("webhooks/redeliver/", webhooks.delivery_redeliver_since, name="webhooks_redeliver_since"),
+    path(
+        "webhooks/deliveries/<str:delivery_id>/redeliver/",
+        webhooks.delivery_redeliver,
+        name="webhooks_redeliver",
+    ),
     path("api-key/", auth.api_key, name="api_key"),
     path("api-key/generate/", auth.api_key_generate, name="api_key_generate"),
     path("api-key/revoke/", auth.api_key_revoke, name="api_key_revoke"),

@@ -78,6 +78,20 @@ MEET_INITIAL_API_KEY = env_secret("MEET_INITIAL_API_KEY", "")
 MEET_INITIAL_WEBHOOK_ENABLED = env_bool("MEET_INITIAL_WEBHOOK_ENABLED", False)
 MEET_INITIAL_WEBHOOK_URL = env_str("MEET_INITIAL_WEBHOOK_URL", "")
 
+# --- Outgoing webhooks: signing secret and failed deliveries (ours; docs/webhook-signing.md) ---
+# Empty: webhooks are signed with the API key, as the reference signs them (unless a secret is
+# stored through the API or console, which wins over this one).
+MEET_WEBHOOK_SIGNING_SECRET = env_secret("MEET_WEBHOOK_SIGNING_SECRET", "")
+if MEET_WEBHOOK_SIGNING_SECRET and not 32 <= len(MEET_WEBHOOK_SIGNING_SECRET) <= 256:
+    raise ImproperlyConfigured("MEET_WEBHOOK_SIGNING_SECRET: must be 32 to 256 characters long")
+MEET_WEBHOOK_SIGNING_OVERLAP_SECONDS = env_int(
+    "MEET_WEBHOOK_SIGNING_OVERLAP_SECONDS", 86400, minimum=0, maximum=90 * 86400
+)
+MEET_WEBHOOK_FAILED_RETENTION_DAYS = env_int(
+    "MEET_WEBHOOK_FAILED_RETENTION_DAYS", 7, minimum=0, maximum=365
+)
+MEET_WEBHOOK_FAILED_MAX = env_int("MEET_WEBHOOK_FAILED_MAX", 1000, minimum=0, maximum=100_000)
+
 # --- LiveKit ----------------------------------------------------------------------------------
 LIVEKIT_URL = env_url("LIVEKIT_URL", "ws://localhost:7880", schemes=("ws", "wss", "http", "https"))
 LIVEKIT_URL_PRIVATE = env_url(

@@ -67,6 +67,7 @@ urlpatterns = [
             *rooms.urls.public_urlpatterns,
             *recordings.urls.public_urlpatterns,
             *audit_http.urls.public_urlpatterns,
+            *webhooks.urls.public_urlpatterns,
         ],
     ),
     mount(

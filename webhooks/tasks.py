@@ -44,6 +44,7 @@ def send_webhook_task(
     creation_date: int,
     delivery_id: str | None = None,
     deferred: int = 0,
+    redelivery_of: str = "",
 ) -> str:
     delivery_id = delivery_id or self.request.id or services.new_delivery_id()
     attempt = self.request.retries - deferred + 1  # attempts that reached the receiver, + 1
@@ -54,6 +55,7 @@ def send_webhook_task(
             data=data,
             creation_date=creation_date,
             attempt=attempt,
+            redelivery_of=redelivery_of,
         )
     except ServiceUnavailableError as error:
         if deferred >= MAX_DEFERRALS:
@@ -62,14 +64,18 @@ def send_webhook_task(
         logger.warning("Webhook %s deferred, %s: %s", event, error.error, error.message)
         raise self.retry(
             countdown=min(FIRST_DELAY_SECONDS * 2**deferred, MAX_DEFERRAL_DELAY_SECONDS),
-            kwargs={"delivery_id": delivery_id, "deferred": deferred + 1},
+            kwargs={
+                "delivery_id": delivery_id,
+                "deferred": deferred + 1,
+                "redelivery_of": redelivery_of,
+            },
         ) from error
     if delivery.status != DeliveryStatus.RETRYING:
         return str(delivery.status)
     if attempt > MAX_RETRIES:
-        services.give_up(delivery)
+        services.give_up(delivery, data)
         return str(DeliveryStatus.FAILED)
     raise self.retry(
         countdown=FIRST_DELAY_SECONDS * 2 ** (attempt - 1),
-        kwargs={"delivery_id": delivery_id, "deferred": deferred},
+        kwargs={"delivery_id": delivery_id, "deferred": deferred, "redelivery_of": redelivery_of},
     )

@@ -11,6 +11,8 @@ ROOMS_PREFIX = "rooms"
 RECORDING_METADATA_PREFIX = "recordings/.metadata"
 RECORDING_SECRETS_PREFIX = "recordings/.secrets"
 ARCHIVED_ROOM_PREFIX = "recordings/.room_metadata"
+# Ours (not in the reference): the webhook signing secret and its rotation state.
+WEBHOOK_SIGNING_SECRET = "webhooks/signing-secret.json"
 
 
 def user_key(username: str) -> str:

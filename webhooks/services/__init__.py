@@ -4,6 +4,9 @@ Wire format (api-contract.md §8): body = compact JSON ``{"event","creationDate"
 that order; ``X-Timestamp`` = creationDate; ``X-Signature`` = hex HMAC-SHA256 keyed with the
 API key over ``"{creationDate}.{body}"``. Sent only when webhooks are enabled and an API key
 exists. Retries are the Celery task's job (webhooks/tasks.py), which makes them durable.
+
+Ours: a signing secret can replace the API key, with rotation (``signing``); deliveries that
+fail for good are kept and can be sent again (``redelivery``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from meet.clock import now_ms
 from webhooks.domain import AttemptResult, Delivery, DeliveryStatus, WebhookEvent
 from webhooks.errors import InvalidWebhookUrlError, NoApiKeyForWebhooksError
 from webhooks.repository import DeliveryRepository
+from webhooks.services import redelivery, signing
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +48,6 @@ def webhook_body(event: str, data: dict[str, Any], creation_date: int) -> str:
 def signature(body: str, creation_date: int, api_key: str) -> str:
     message = f"{creation_date}.{body}".encode()
     return hmac.new(api_key.encode(), message, hashlib.sha256).hexdigest()
-
-
-def _signing_key() -> str | None:
-    api_keys = accounts_services.list_api_keys()
-    return api_keys[0].key if api_keys else None
 
 
 def _reason(error: BaseException) -> str:
@@ -85,13 +84,18 @@ def _first_arg_exception(error: BaseException) -> BaseException | None:
     return reason if isinstance(reason, BaseException) else None
 
 
-def post_webhook(url: str, body: str, creation_date: int, api_key: str) -> AttemptResult:
-    """One signed POST with the 5 s timeout. Never raises."""
+def post_webhook(
+    url: str, body: str, creation_date: int, api_key: str, *, next_secret: str | None = None
+) -> AttemptResult:
+    """One signed POST with the 5 s timeout. Never raises. ``api_key`` (the API key or the
+    signing secret) signs ``X-Signature``; ``next_secret``, in a rotation, ``X-Signature-Next``."""
     headers = {
         "Content-Type": "application/json",
         "X-Timestamp": str(creation_date),
         "X-Signature": signature(body, creation_date, api_key),
     }
+    if next_secret is not None:
+        headers["X-Signature-Next"] = signature(body, creation_date, next_secret)
     try:
         response = requests.post(
             url,
@@ -117,27 +121,34 @@ def post_webhook(url: str, body: str, creation_date: int, api_key: str) -> Attem
 
 def test_webhook_url(*, url: str) -> None:
     """``POST /config/webhooks/test``: one signed test event, whatever ``enabled`` says."""
-    api_key = _signing_key()
-    if api_key is None:
+    keys = signing.signing_keys()
+    if keys.signature is None:
         raise NoApiKeyForWebhooksError()
     creation_date = now_ms()
     body = webhook_body(
         WebhookEvent.TEST, {"message": "This is a test webhook event"}, creation_date
     )
-    result = post_webhook(url, body, creation_date, api_key)
+    result = post_webhook(url, body, creation_date, keys.signature, next_secret=keys.next)
     if not result.ok:
         raise InvalidWebhookUrlError(url, result.reason)
 
 
 def attempt_delivery(
-    *, delivery_id: str, event: str, data: dict[str, Any], creation_date: int, attempt: int
+    *,
+    delivery_id: str,
+    event: str,
+    data: dict[str, Any],
+    creation_date: int,
+    attempt: int,
+    redelivery_of: str = "",
 ) -> Delivery:
     """Send ``event`` once, reading the config and key now; record and return the outcome.
 
     A delivery whose webhooks were disabled, or whose API key was deleted, in the meantime is
-    ``dropped`` (the reference drops it too: it needs both)."""
+    ``dropped`` (the reference drops it too: it needs both; a signing secret replaces the key)."""
     config = accounts_services.get_global_config().webhooks
-    api_key = _signing_key()
+    keys = signing.signing_keys()
+    api_key = keys.signature
     previous = _deliveries.get(delivery_id) if attempt > 1 else None
     base = previous or Delivery(
         id=delivery_id,
@@ -147,6 +158,7 @@ def attempt_delivery(
         attempts=0,
         creation_date=creation_date,
         updated_at=now_ms(),
+        redelivery_of=redelivery_of,
     )
     if not config.enabled or not config.url or api_key is None:
         reason = "webhooks disabled" if not config.enabled or not config.url else "no API key"
@@ -157,7 +169,7 @@ def attempt_delivery(
         _deliveries.save(delivery)
         return delivery
     body = webhook_body(event, data, creation_date)
-    result = post_webhook(config.url, body, creation_date, api_key)
+    result = post_webhook(config.url, body, creation_date, api_key, next_secret=keys.next)
     if result.ok:
         status, outcome = DeliveryStatus.DELIVERED, f"{result.status_code}"
     else:
@@ -173,14 +185,19 @@ def attempt_delivery(
             "attempts": attempt,
             "updated_at": now_ms(),
             "last_result": outcome,
+            "last_status_code": result.status_code,
         }
     )
     _deliveries.save(delivery)
     return delivery
 
 
-def give_up(delivery: Delivery) -> None:
-    _deliveries.save(Delivery(**{**_fields(delivery), "status": DeliveryStatus.FAILED}))
+def give_up(delivery: Delivery, data: dict[str, Any] | None = None) -> None:
+    """The last attempt failed: the delivery is ``failed``, and kept for redelivery."""
+    failed = Delivery(**{**_fields(delivery), "status": DeliveryStatus.FAILED})
+    _deliveries.save(failed)
+    if data is not None:
+        redelivery.keep_failed(failed, data)
     logger.error(
         "Webhook %s to %s dropped after %d attempts",
         delivery.event,
