@@ -15,6 +15,7 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView
 import accounts.urls
 import console.urls
 import meetings.urls
+import metrics.urls
 import recordings.urls
 import rooms.urls
 import webhooks.urls
@@ -59,12 +60,14 @@ urlpatterns = [
     # The front-end build's web component (meet/frontend.py); Express' 404 page without one.
     re_route(r"^v1/openvidu-meet\.js/?$", webcomponent),
     *webhooks.urls.root_urlpatterns,
+    *metrics.urls.root_urlpatterns,
     mount(
         "api/v1/",
         [
             *meetings.urls.public_urlpatterns,
             *rooms.urls.public_urlpatterns,
             *recordings.urls.public_urlpatterns,
+            *metrics.urls.public_urlpatterns,
         ],
     ),
     mount(
