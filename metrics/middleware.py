@@ -29,6 +29,7 @@ UNMATCHED = "<unmatched>"  # the catch-all's 404 / front-end page
 UNROUTED = "<unrouted>"  # answered before routing: static files, CORS preflight, body limit
 
 _NAMED_GROUP = re.compile(r"\(\?P<(\w+)>(?:[^()]|\([^()]*\))*\)")
+_OPTIONAL_GROUP = re.compile(r"\(\?:[^()]*\)\?")
 
 
 @functools.lru_cache(maxsize=512)
@@ -37,7 +38,8 @@ def route_template(route: str) -> str:
     or ``path()`` templates) as a readable template: ``^api/v1/^rooms/(?P<roomId>[^/]+)/?$`` ->
     ``/api/v1/rooms/<roomId>``. Bounded by the number of routes (cached per route)."""
     text = _NAMED_GROUP.sub(lambda match: f"<{match.group(1)}>", route)
-    for token in ("^", "$", "(?:", ")?", "/?", "?"):
+    text = _OPTIONAL_GROUP.sub("", text)  # ``health(?:/<rest>)?`` -> ``health``
+    for token in ("^", "$", "/?", "?"):
         text = text.replace(token, "")
     text = text.replace("\\", "")
     return "/" + text.lstrip("/")
