@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from console.views import auth, configuration, operations, recordings, rooms
+from console.views import auth, configuration, metrics, operations, recordings, rooms
 
 app_name = "console"
 
@@ -48,6 +48,7 @@ urlpatterns = [
     path("api-key/revoke/", auth.api_key_revoke, name="api_key_revoke"),
     path("account/", auth.account, name="account"),
     path("maintenance/", operations.maintenance, name="maintenance"),
+    path("metrics/", metrics.metrics_page, name="metrics"),
     path("maintenance/<str:collector>/run/", operations.maintenance_run, name="maintenance_run"),
     re_path(r"^static/(?P<path>.+)$", operations.static, name="static"),
 ]

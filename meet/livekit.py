@@ -195,7 +195,7 @@ def _call(
         raise LiveKitUnavailableError("marked down after a failed call")
     limit = settings.MEET_LIVEKIT_TIMEOUT if timeout is None else max(0.0, timeout)
     try:
-        with metrics.timed_dependency("livekit"):
+        with metrics.timed_dependency("livekit", answered=(ServerError,)):
             result = _runner().run(call, limit)
     except ServerError as error:
         # LiveKit answered: a Twirp error is the call's failure (the reference turns e.g. an

@@ -212,19 +212,23 @@ def observe_dependency(dependency: str, seconds: float, *, ok: bool) -> None:
 
 
 class timed_dependency:  # noqa: N801 - used as a context manager, named like one
-    """``with timed_dependency("s3"):`` times the block; an exception is an ``error``."""
+    """``with timed_dependency("s3", answered=(ClientError,)):`` times the block. An exception
+    is an ``error``, except those in ``answered``: the dependency answered (a "not found", a
+    refused request), which is the caller's business, not the dependency's health."""
 
-    __slots__ = ("_dependency", "_started")
+    __slots__ = ("_answered", "_dependency", "_started")
 
-    def __init__(self, dependency: str) -> None:
+    def __init__(self, dependency: str, *, answered: tuple[type[BaseException], ...] = ()) -> None:
         self._dependency = dependency
+        self._answered = answered
         self._started = 0.0
 
     def __enter__(self) -> None:
         self._started = time.perf_counter()
 
     def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
-        observe_dependency(self._dependency, time.perf_counter() - self._started, ok=kind is None)
+        ok = kind is None or (bool(self._answered) and issubclass(kind, self._answered))
+        observe_dependency(self._dependency, time.perf_counter() - self._started, ok=ok)
 
 
 def dependency_state(dependency: str, *, up: bool) -> bool:

@@ -148,7 +148,7 @@ class S3ObjectStore:
         if not self.breaker.allow():
             raise StorageUnavailableError("S3 is marked down after a failed call")
         try:
-            with metrics.timed_dependency("s3"):
+            with metrics.timed_dependency("s3", answered=(ClientError,)):
                 result = getattr(self.client, operation)(**params)
         except ClientError:
             self.breaker.succeeded()  # S3 answered
