@@ -10,7 +10,8 @@ each count in files under ``PROMETHEUS_MULTIPROC_DIR`` (``bin/run`` sets it and 
 start), and a scrape merges every process's files (``prometheus_client.multiprocess``). The
 library picks its file-backed values when it is *imported* with that variable set, so it is
 imported here lazily, on the first recorded event, never when ``meet/settings.py`` imports
-``meet.breaker`` (which reads the env files that may set it only afterwards).
+``meet.breaker`` (which reads the env files that may set it only afterwards). Importing
+``django.conf.settings`` here reads nothing: settings are read when an event is recorded.
 
 Labels never carry request values: routes are URL templates (``/api/v1/rooms/<roomId>``), never
 paths with ids or room secrets; outcomes and names are fixed words.
@@ -24,6 +25,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +152,11 @@ class _Metrics:
             ("outcome",),
             namespace=NAMESPACE,
         )
+        # Label children by their label values: ``labels()`` checks and hashes its arguments
+        # on every call, which would be most of the cost of a request's or a Redis call's
+        # metrics. Bounded by the routes x methods x statuses, and 3 dependencies x 2 outcomes.
+        self.request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self.dependency_children: dict[tuple[str, bool], Any] = {}
         self.events_published = Counter(
             "events_published",
             "Events published to the other instances (cache invalidation...), by event type.",
@@ -171,8 +179,6 @@ def _get() -> _Metrics:
 
 
 def enabled() -> bool:
-    from django.conf import settings
-
     try:
         return bool(settings.MEET_METRICS_ENABLED)
     except Exception:  # settings not configured (bin/run's own helpers): nothing to record
@@ -198,17 +204,33 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
     """One answered HTTP request (called by the middleware, which checked ``enabled()``)."""
     method = method if method in HTTP_METHODS else "OTHER"
     try:
-        metrics = _get()
-        metrics.http_requests.labels(method, route, str(status)).inc()
-        metrics.http_duration.labels(method, route).observe(seconds)
+        metrics = _metrics or _get()
+        key = (method, route, status)
+        children = metrics.request_children.get(key)
+        if children is None:
+            children = (
+                metrics.http_requests.labels(method, route, str(status)),
+                metrics.http_duration.labels(method, route),
+            )
+            metrics.request_children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
     except Exception:
         logger.warning("Could not record a request metric", exc_info=True)
 
 
 def observe_dependency(dependency: str, seconds: float, *, ok: bool) -> None:
-    _record(
-        lambda m: m.dependency_duration.labels(dependency, "ok" if ok else "error").observe(seconds)
-    )
+    if not enabled():
+        return
+    try:
+        metrics = _metrics or _get()
+        child = metrics.dependency_children.get((dependency, ok))
+        if child is None:
+            child = metrics.dependency_duration.labels(dependency, "ok" if ok else "error")
+            metrics.dependency_children[(dependency, ok)] = child
+        child.observe(seconds)
+    except Exception:  # a metric never fails what it measures
+        logger.warning("Could not record a dependency metric", exc_info=True)
 
 
 class timed_dependency:  # noqa: N801 - used as a context manager, named like one
