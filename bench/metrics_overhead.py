@@ -55,9 +55,8 @@ def main() -> None:
     empty = min(_per_call_us(lambda: None) for _ in range(3))
     mode = "file-backed (multiprocess)" if metrics.multiprocess_dir() else "in-memory"
     print(f"values: {mode}; an empty Python call costs {empty:.3f} us on this machine now")
-    print(
-        f"middleware: {wrapped - bare:.2f} us per request (= {(wrapped - bare) / empty:.0f} empty calls)"
-    )
+    overhead = wrapped - bare
+    print(f"middleware: {overhead:.2f} us per request (= {overhead / empty:.0f} empty calls)")
     print(f"dependency hook: {dependency:.2f} us per call (= {dependency / empty:.0f} empty calls)")
 
 
