@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -38,11 +40,24 @@ DEPENDENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25
 COLLECTOR_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0)
 
 
+# Files are named per process: ``counter_<host>-<pid>.db``. The host part keeps processes of
+# several containers sharing one directory (docker-compose.yml: web, worker and beat, each
+# with low pids of its own) apart; "_" would break the library's reading of the names.
+_HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname()) or "host"
+
+
+def process_identifier() -> str:
+    return f"{_HOST}-{os.getpid()}"
+
+
 class _Metrics:
     """Every metric, created once per process on first use."""
 
     def __init__(self) -> None:
-        from prometheus_client import Counter, Gauge, Histogram
+        from prometheus_client import Counter, Gauge, Histogram, values
+
+        if multiprocess_dir():
+            values.ValueClass = values.MultiProcessValue(process_identifier=process_identifier)
 
         self.http_requests = Counter(
             "http_requests",
