@@ -29,8 +29,8 @@ COPY . .
 
 # An unprivileged user; it may write only var/ (local storage, beat schedule, private Redis).
 RUN useradd --system --uid 10001 --no-create-home --home-dir /app --shell /usr/sbin/nologin meet \
-    && mkdir -p /app/var \
-    && chown meet /app/var \
+    && mkdir -p /app/var /app/var/metrics \
+    && chown meet /app/var /app/var/metrics \
     && chmod 0755 /app/bin/run /app/docker/entrypoint.sh
 USER meet
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from console.views import audit, auth, configuration, operations, recordings, rooms, webhooks
+from console.views import (
+    audit,
+    auth,
+    configuration,
+    metrics,
+    operations,
+    recordings,
+    rooms,
+    webhooks,
+)
 
 app_name = "console"
 
@@ -59,6 +68,7 @@ urlpatterns = [
     path("account/", auth.account, name="account"),
     path("audit/", audit.audit_log, name="audit_log"),
     path("maintenance/", operations.maintenance, name="maintenance"),
+    path("metrics/", metrics.metrics_page, name="metrics"),
     path("maintenance/<str:collector>/run/", operations.maintenance_run, name="maintenance_run"),
     re_path(r"^static/(?P<path>.+)$", operations.static, name="static"),
 ]

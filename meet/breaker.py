@@ -31,6 +31,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
+from meet import metrics
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -54,6 +56,8 @@ class Breaker:
         self._probe_seconds = probe_seconds
         self._down_until = 0.0  # 0: up
         self._lock = threading.Lock()
+        self.dependency = name.lower()  # the label of its metrics (meet/metrics.py)
+        self._reported = False  # whether this process reported the dependency up yet
 
     @property
     def is_down(self) -> bool:
@@ -76,12 +80,16 @@ class Breaker:
                 was_down, self._down_until = bool(self._down_until), 0.0
             if was_down:
                 logger.warning("%s answers again", self.name)
+                metrics.dependency_state(self.dependency, up=True)
+        elif not self._reported:
+            self._reported = metrics.dependency_state(self.dependency, up=True)
 
     def trip(self, reason: object) -> None:
         """Mark the dependency down (it did not answer)."""
         with self._lock:
             was_up = not self._down_until
             self._down_until = time.monotonic() + _down_seconds()
+        self._reported = metrics.dependency_state(self.dependency, up=False)
         if was_up:
             logger.warning(
                 "%s is not answering (%s); calls to it fail at once for %.1f s",
@@ -93,6 +101,7 @@ class Breaker:
     def reset(self) -> None:
         with self._lock:
             self._down_until = 0.0
+            self._reported = False
 
 
 def _redis_call_seconds() -> float:
@@ -131,16 +140,19 @@ class RedisRetry(Retry):
             return is_retryable(error) if is_retryable else True
 
         _nesting.depth = getattr(_nesting, "depth", 0) + 1
+        started = time.perf_counter()
         try:
             result = super().call_with_retry(
                 do, fail, is_retryable=retryable, with_failure_count=with_failure_count
             )
         except (RedisConnectionError, RedisTimeoutError, TimeoutError) as error:
             if outermost:
+                metrics.observe_dependency("redis", time.perf_counter() - started, ok=False)
                 redis_breaker.trip(error)
             raise
         finally:
             _nesting.depth -= 1
         if outermost:
+            metrics.observe_dependency("redis", time.perf_counter() - started, ok=True)
             redis_breaker.succeeded()
         return result

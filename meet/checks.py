@@ -26,3 +26,22 @@ def livekit_secret_length(app_configs: Any = None, **kwargs: Any) -> list[Warnin
             id="meet.W001",
         )
     ]
+
+
+@register()
+def metrics_protection(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    """``/metrics`` enabled with neither a token nor a restricted network: anyone who reaches
+    the server reads its traffic, inventory and dependency health (docs/metrics.md)."""
+    open_to_everyone = any(
+        network.prefixlen == 0 for network in settings.MEET_METRICS_ALLOWED_NETWORKS
+    )
+    if not settings.MEET_METRICS_ENABLED or settings.MEET_METRICS_TOKEN or not open_to_everyone:
+        return []
+    return [
+        Warning(
+            "MEET_METRICS_ENABLED is on with no MEET_METRICS_TOKEN and "
+            "MEET_METRICS_ALLOWED_NETWORKS open to every address: anyone who reaches the server "
+            "can read /metrics (set a token, or restrict the networks to your Prometheus).",
+            id="meet.W033",
+        )
+    ]

@@ -39,6 +39,7 @@ from livekit.protocol import egress as egress_proto
 from livekit.protocol import models
 from livekit.protocol import room as room_proto
 
+from meet import metrics
 from meet.breaker import Breaker
 from meet.errors import ServiceUnavailableError
 from meet.livekit_types import (
@@ -194,7 +195,8 @@ def _call(
         raise LiveKitUnavailableError("marked down after a failed call")
     limit = settings.MEET_LIVEKIT_TIMEOUT if timeout is None else max(0.0, timeout)
     try:
-        result = _runner().run(call, limit)
+        with metrics.timed_dependency("livekit", answered=(ServerError,)):
+            result = _runner().run(call, limit)
     except ServerError as error:
         # LiveKit answered: a Twirp error is the call's failure (the reference turns e.g. an
         # egress start refused for lack of workers into its route's 500), not an outage.

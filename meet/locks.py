@@ -23,6 +23,7 @@ import json
 import logging
 import math
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
@@ -30,7 +31,7 @@ from typing import Any, ParamSpec, TypeVar
 from django.conf import settings
 from redis.exceptions import LockError
 
-from meet import redis_keys
+from meet import metrics, redis_keys
 from meet.clock import now_ms
 from meet.errors import ServiceUnavailableError
 from meet.redis_connection import RedisError, redis, redis_errors_as_503
@@ -97,6 +98,7 @@ def acquire(resource: str, *, ttl_seconds: float, wait_seconds: float = 0) -> Lo
             blocking_timeout=wait_seconds + _RETRY_SECONDS if wait_seconds > 0 else None,
             token=token,
         )
+        metrics.lock_acquisition(acquired=bool(acquired))
         if not acquired:
             raise LockNotAcquiredError(resource)
         started = now_ms()
@@ -255,12 +257,20 @@ def run_exclusively(
     def decorate(function: Callable[P, R]) -> Callable[P, R | None]:
         @functools.wraps(function)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | None:
+            started = time.perf_counter()
             try:
                 acquire(f"scheduled_task_{task_name}", ttl_seconds=ttl)
             except LockNotAcquiredError:
                 logger.info("Skipping %s: another run holds its lock", task_name)
+                metrics.collector_run(task_name, "skipped")
                 return None
-            return function(*args, **kwargs)
+            try:
+                result = function(*args, **kwargs)
+            except BaseException:
+                metrics.collector_run(task_name, "failed", time.perf_counter() - started)
+                raise
+            metrics.collector_run(task_name, "completed", time.perf_counter() - started)
+            return result
 
         return wrapper
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 
+from meet import metrics
 from meet.breaker import redis_breaker
 from meet.redis_connection import redis, redis_errors_as_503
 
@@ -25,6 +26,7 @@ def publish(event_type: str, payload: dict[str, Any]) -> None:
     message = json.dumps({"eventType": event_type, "payload": payload}, separators=(",", ":"))
     with redis_errors_as_503():
         redis().publish(settings.EVENTS_CHANNEL, message)
+    metrics.event_published(event_type)
 
 
 class Subscription:

@@ -254,6 +254,21 @@ CACHES = {
 # (0 keeps them forever).
 MEET_AUDIT_LOG_ENABLED = env_bool("MEET_AUDIT_LOG_ENABLED", True)
 MEET_AUDIT_RETENTION_DAYS = env_int("MEET_AUDIT_RETENTION_DAYS", 90, minimum=0, maximum=36500)
+# --- Metrics (not in the reference; docs/metrics.md) -------------------------------------------
+# ``GET /metrics`` (Prometheus) and ``GET /api/v1/metrics`` (a JSON summary); off by default, when
+# both answer as an unknown path and nothing is counted. A scrape must come from one of the
+# networks (client IP as for the login limit: MEET_TRUSTED_PROXIES) and, with a token set, carry
+# ``Authorization: Bearer <token>``.
+MEET_METRICS_ENABLED = env_bool("MEET_METRICS_ENABLED", False)
+MEET_METRICS_TOKEN = env_secret("MEET_METRICS_TOKEN", "")
+MEET_METRICS_ALLOWED_NETWORKS = env_networks(
+    "MEET_METRICS_ALLOWED_NETWORKS", ("127.0.0.0/8", "::1/128")
+)
+# The inventory gauges (meetings live, rooms, recordings by status) walk storage: at most once
+# per this many seconds per process, on a scrape.
+MEET_METRICS_INVENTORY_SECONDS = env_int(
+    "MEET_METRICS_INVENTORY_SECONDS", 60, minimum=0, maximum=24 * 3600
+)
 
 # --- Django -----------------------------------------------------------------------------------
 SECRET_KEY = env_secret("DJANGO_SECRET_KEY", "") or f"meet-{LIVEKIT_API_SECRET}-{MEET_NAME_ID}"
@@ -275,6 +290,7 @@ INSTALLED_APPS = [
     "recordings",
     "meetings",
     "webhooks",
+    "metrics",
     "console",
     "audit_http",
 ]
@@ -282,6 +298,8 @@ INSTALLED_APPS = [
 # apply those per view (console/views.py ``console_view``), so /api, /internal-api and the
 # LiveKit webhook behave exactly as without the console.
 MIDDLEWARE = [
+    # Requests by route and status, latency (only when MEET_METRICS_ENABLED; else not loaded).
+    "metrics.middleware.MetricsMiddleware",
     "meet.api.middleware.CorsMiddleware",
     # Static files (and the optional front-end build) before the routes, as in the reference.
     "meet.frontend.StaticFilesMiddleware",

@@ -16,6 +16,7 @@ import accounts.urls
 import audit_http.urls
 import console.urls
 import meetings.urls
+import metrics.urls
 import recordings.urls
 import rooms.urls
 import webhooks.urls
@@ -60,6 +61,7 @@ urlpatterns = [
     # The front-end build's web component (meet/frontend.py); Express' 404 page without one.
     re_route(r"^v1/openvidu-meet\.js/?$", webcomponent),
     *webhooks.urls.root_urlpatterns,
+    *metrics.urls.root_urlpatterns,
     mount(
         "api/v1/",
         [
@@ -68,6 +70,7 @@ urlpatterns = [
             *recordings.urls.public_urlpatterns,
             *audit_http.urls.public_urlpatterns,
             *webhooks.urls.public_urlpatterns,
+            *metrics.urls.public_urlpatterns,
         ],
     ),
     mount(

@@ -8,6 +8,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from meet import metrics
 from meet.errors import MeetError
 from meet.locks import run_exclusively
 from meetings import limits, reconciliation, services
@@ -22,7 +23,9 @@ def delete_expired_rooms_task() -> str | None:
 
 @run_exclusively("roomGarbageCollector", interval_seconds=settings.ROOM_GC_INTERVAL_SECONDS)
 def _collect() -> str:
-    line = services.delete_expired_rooms().line(dry_run=False)
+    summary = services.delete_expired_rooms()
+    metrics.collector_changed("roomGarbageCollector", len(summary.expired))
+    line = summary.line(dry_run=False)
     logger.info("Room GC: %s", line)
     return line
 
@@ -35,6 +38,7 @@ def reconcile_task() -> str | None:
 @run_exclusively("reconciliation", interval_seconds=settings.RECONCILE_INTERVAL_SECONDS)
 def _reconcile() -> str:
     summary = reconciliation.reconcile()
+    metrics.collector_changed("reconciliation", len(summary.recordings) + len(summary.meetings))
     for line in summary.lines(dry_run=False)[:-1]:
         logger.info("Reconciliation: %s", line)
     line = summary.line(dry_run=False)

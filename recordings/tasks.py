@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from meet import metrics
 from meet.errors import MeetError
 from meet.locks import run_exclusively
 from recordings.services import collectors, retention
@@ -28,7 +29,9 @@ def cleanup_stale_recordings_task() -> str | None:
     "activeRecordingGarbageCollector", interval_seconds=settings.RECORDING_LOCK_GC_INTERVAL_SECONDS
 )
 def _orphaned_locks() -> str:
-    line = collectors.collect_orphaned_locks().line(verb="released", dry_run=False)
+    summary = collectors.collect_orphaned_locks()
+    metrics.collector_changed("activeRecordingGarbageCollector", len(summary.acted))
+    line = summary.line(verb="released", dry_run=False)
     logger.info("Recording lock GC: %s", line)
     return line
 
@@ -37,7 +40,9 @@ def _orphaned_locks() -> str:
     "staleRecordingsCleanup", interval_seconds=settings.STALE_RECORDINGS_INTERVAL_SECONDS
 )
 def _stale_recordings() -> str:
-    line = collectors.cleanup_stale_recordings().line(verb="aborted", dry_run=False)
+    summary = collectors.cleanup_stale_recordings()
+    metrics.collector_changed("staleRecordingsCleanup", len(summary.acted))
+    line = summary.line(verb="aborted", dry_run=False)
     logger.info("Stale recordings cleanup: %s", line)
     return line
 

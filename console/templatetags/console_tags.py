@@ -70,3 +70,15 @@ def words(value: Any) -> str:
 def field(form: Any, name: str) -> Any:
     """``form|field:name``: the bound field called ``name``."""
     return form[name]
+
+
+@register.filter
+def milliseconds(seconds: Any) -> str:
+    """Seconds → ``0.8 ms`` / ``12 ms`` / ``1.25 s``; ``—`` when unknown."""
+    if seconds in (None, ""):
+        return "—"
+    value = float(seconds)
+    if value >= 1:
+        return f"{value:.2f} s"
+    millis = value * 1000
+    return f"{millis:.1f} ms" if millis < 10 else f"{millis:.0f} ms"

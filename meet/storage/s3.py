@@ -27,6 +27,7 @@ from botocore.utils import parse_timestamp
 from django.conf import settings
 from storages.backends.s3 import S3Storage
 
+from meet import metrics
 from meet.breaker import Breaker
 from meet.storage.base import (
     DEFAULT_CHUNK_SIZE,
@@ -179,7 +180,8 @@ class S3ObjectStore:
         if not self.breaker.allow():
             raise StorageUnavailableError("S3 is marked down after a failed call")
         try:
-            result = getattr(self.client, operation)(**params)
+            with metrics.timed_dependency("s3", answered=(ClientError,)):
+                result = getattr(self.client, operation)(**params)
         except ClientError:
             self.breaker.succeeded()  # S3 answered
             raise

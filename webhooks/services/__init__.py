@@ -18,6 +18,7 @@ import json
 import logging
 import socket
 import ssl
+import time
 import uuid
 from typing import Any
 
@@ -25,6 +26,7 @@ import requests
 from django.conf import settings
 
 from accounts import services as accounts_services
+from meet import metrics
 from meet.clock import now_ms
 from webhooks.domain import AttemptResult, Delivery, DeliveryStatus, WebhookEvent
 from webhooks.errors import InvalidWebhookUrlError, NoApiKeyForWebhooksError
@@ -167,9 +169,12 @@ def attempt_delivery(
             **{**_fields(base), "status": DeliveryStatus.DROPPED, "last_result": reason}
         )
         _deliveries.save(delivery)
+        metrics.webhook_end("dropped")
         return delivery
     body = webhook_body(event, data, creation_date)
+    started = time.perf_counter()
     result = post_webhook(config.url, body, creation_date, api_key, next_secret=keys.next)
+    metrics.webhook_attempt(ok=result.ok, seconds=time.perf_counter() - started)
     if result.ok:
         status, outcome = DeliveryStatus.DELIVERED, f"{result.status_code}"
     else:
@@ -198,6 +203,7 @@ def give_up(delivery: Delivery, data: dict[str, Any] | None = None) -> None:
     _deliveries.save(failed)
     if data is not None:
         redelivery.keep_failed(failed, data)
+    metrics.webhook_end("failed")
     logger.error(
         "Webhook %s to %s dropped after %d attempts",
         delivery.event,
