@@ -353,7 +353,7 @@ def test_redeliver_all_since_skips_older_and_already_redelivered(
     assert len(receiver.received) == count + 2  # the single redelivery and the bulk one
     assert key_client.get(f"{DELIVERIES}/{old}").json()["redeliveredTo"] == []
     assert "webhook.delivery.redeliver_all" in caplog.text
-    assert "action='webhook.delivery.redeliver'" in caplog.text
+    assert "audit webhook.delivery.redeliver success" in caplog.text
 
 
 def test_failed_deliveries_are_bounded(
