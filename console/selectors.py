@@ -20,6 +20,8 @@ from rooms.domain import RoomStatus
 
 # The overview counts by walking storage; past this many objects it says "at least".
 COUNT_LIMIT = 5000
+# The maintenance page lists at most this many recordings past their retention.
+RETENTION_PREVIEW_ITEMS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,5 +156,10 @@ def _retention_preview() -> Preview:
         summary = retention.apply_retention(dry_run=True)
     except MeetError as error:
         return Preview(error=error.message)
-    items = [decision.describe(dry_run=True) for decision in summary.decisions]
+    shown = summary.decisions[:RETENTION_PREVIEW_ITEMS]
+    items = [decision.describe(dry_run=True) for decision in shown]
+    if len(summary.decisions) > len(shown):
+        items.append(
+            f"… and {len(summary.decisions) - len(shown)} more (manage.py apply_retention)"
+        )
     return Preview(items=items, line=summary.line(dry_run=True))

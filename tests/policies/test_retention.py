@@ -181,3 +181,19 @@ def test_the_task_runs_once_per_tick(key_client: APIClient, settings: Any) -> No
     store_recording(**ended_days_ago(2))
     assert apply_retention_task() == "1 of 1 recording(s) past retention: 1 deleted, 0 kept"
     assert apply_retention_task() is None  # another run holds this tick's lock
+
+
+def test_the_maintenance_preview_is_capped(
+    key_client: APIClient, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from console import selectors
+
+    settings.MEET_RECORDING_RETENTION_DAYS = 1
+    for _ in range(3):
+        store_recording(**ended_days_ago(2))
+    monkeypatch.setattr(selectors, "RETENTION_PREVIEW_ITEMS", 2)
+    preview = selectors._retention_preview()
+    assert len(preview.items) == 3
+    assert all(item.startswith("would delete ") for item in preview.items[:2])
+    assert preview.items[2] == "… and 1 more (manage.py apply_retention)"
+    assert preview.line.startswith("3 of 3 recording(s) past retention: 3 would be deleted")
