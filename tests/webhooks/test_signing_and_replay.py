@@ -474,7 +474,9 @@ def test_the_command_redelivers_since_with_a_dry_run_first(
     assert f"{recent} -> " in done
     assert len(receiver.received) == count + 1
     assert verifies(receiver.received[-1], api_key)
-    assert "actor=Actor(kind=<ActorKind.SYSTEM: 'system'>, name='redeliver_webhooks'" in caplog.text
+    assert (
+        "audit webhook.delivery.redeliver_all success by system:redeliver_webhooks" in caplog.text
+    )
     assert command("--since", "1d").startswith("Redelivered 1 failed deliveries")  # the old one
 
 
