@@ -65,6 +65,7 @@ urlpatterns = [
             *meetings.urls.public_urlpatterns,
             *rooms.urls.public_urlpatterns,
             *recordings.urls.public_urlpatterns,
+            *accounts.urls.public_urlpatterns,
         ],
     ),
     mount(
