@@ -286,3 +286,11 @@ def test_the_reference_key_costs_no_redis_round_trip(
         assert key_client.get(path).status_code == HTTPStatus.OK
     # A round trip per request would be 20; allow for a background command or two.
     assert _counted_commands() - before < 3
+
+
+def test_the_routes_are_in_the_openapi_description(api_client: APIClient) -> None:
+    paths = api_client.get("/api/v1/docs/openapi.json").json()["paths"]
+    assert set(paths["/api/v1/api-keys"]) >= {"get", "post"}
+    assert set(paths["/api/v1/api-keys/{keyId}"]) >= {"get", "delete"}
+    properties = paths["/api/v1/api-keys"]["post"]["requestBody"]["content"]["application/json"]
+    assert properties
