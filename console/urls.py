@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from console.views import auth, configuration, operations, recordings, rooms
+from console.views import api_keys, auth, configuration, operations, recordings, rooms
 
 app_name = "console"
 
@@ -46,6 +46,8 @@ urlpatterns = [
     path("api-key/", auth.api_key, name="api_key"),
     path("api-key/generate/", auth.api_key_generate, name="api_key_generate"),
     path("api-key/revoke/", auth.api_key_revoke, name="api_key_revoke"),
+    path("api-keys/", api_keys.api_keys, name="api_keys"),
+    path("api-keys/<str:key_id>/revoke/", api_keys.api_key_delete, name="api_key_delete"),
     path("account/", auth.account, name="account"),
     path("maintenance/", operations.maintenance, name="maintenance"),
     path("maintenance/<str:collector>/run/", operations.maintenance_run, name="maintenance_run"),
