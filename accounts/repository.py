@@ -123,7 +123,9 @@ class ApiKeyRepository:
 
     def _load(self) -> tuple[ApiKey, ...] | None:
         raw = _read_cached(self.CACHE_KEY, keys.API_KEYS)
-        return None if raw is None else tuple(self._from_json(raw))
+        # No document is kept as "no keys" too, so a deployment with named keys only does not
+        # look for the reference's key in Redis on every request.
+        return () if raw is None else tuple(self._from_json(raw))
 
     def replace(self, api_keys: builtins.list[ApiKey]) -> None:
         try:
