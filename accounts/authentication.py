@@ -16,7 +16,14 @@ from django.conf import settings
 from rest_framework.authentication import BaseAuthentication
 
 from accounts import services
-from accounts.domain import ANONYMOUS, API_USER, AuthTransportMode, Principal, UserRole
+from accounts.domain import (
+    ANONYMOUS,
+    API_USER,
+    AuthTransportMode,
+    NamedApiKey,
+    Principal,
+    UserRole,
+)
 from accounts.errors import (
     InvalidApiKeyError,
     InvalidParticipantTokenError,
@@ -107,6 +114,8 @@ def read_recording_token(request: Any) -> str | None:
 
 
 def api_key(request: Any) -> Principal:
+    """The reference's key (every scope, checked first and without a Redis round trip while
+    the process holds its copy) or a named ``ovmk_`` key, limited to its scopes."""
     candidate = request.META.get("HTTP_X_API_KEY", "")
     if not candidate:
         raise Continue(UnauthorizedError())
@@ -115,11 +124,65 @@ def api_key(request: Any) -> Principal:
     except MeetError as error:
         logger.warning("Could not read API keys: %s", error)
         matched = None
-    if matched is None:
+    if matched:
+        return API_USER
+    named = _named_api_key(candidate)
+    if named is not None:
+        principal = Principal(
+            kind="api_key",
+            username="api-user",
+            roles=API_USER.roles,
+            key_name=named.name,
+            api_key_scopes=named.scopes,
+        )
+        check_api_key_scopes(request, principal)
+        services.touch_named_api_key(named.key_id)
+        return principal
+    if matched is None and not _has_named_api_keys():
         raise NoApiKeysError()
-    if not matched:
-        raise InvalidApiKeyError()
-    return API_USER
+    raise InvalidApiKeyError()
+
+
+def _named_api_key(candidate: str) -> NamedApiKey | None:
+    try:
+        return services.find_named_api_key(candidate)
+    except MeetError as error:
+        logger.warning("Could not read the named API keys: %s", error)
+        return None
+
+
+def _has_named_api_keys() -> bool:
+    try:
+        return bool(services.list_named_api_keys())
+    except MeetError:
+        return False
+
+
+def required_scopes(view: Any, method: str) -> tuple[str, ...]:
+    """What ``view`` declares a key needs for ``method`` (``api_key_scopes``); empty when it
+    declares nothing, which no named key satisfies (fail closed). HEAD/OPTIONS are reads."""
+    declared = getattr(view, "api_key_scopes", None)
+    if not isinstance(declared, dict):
+        return ()
+    method = method.upper()
+    if method in ("HEAD", "OPTIONS"):
+        method = "GET"
+    scopes = declared.get(method)
+    return tuple(scopes) if isinstance(scopes, tuple | list) else ()
+
+
+def check_api_key_scopes(request: Any, principal: Principal) -> None:
+    """403 unless the principal's key holds every scope the view requires for the method.
+
+    The one place scopes are enforced: the ``api_key`` validator calls it for a named key,
+    whichever chain (a view's classes or a handler's ``run_chain``) ran it. The reference's
+    key (``api_key_scopes`` None) holds every scope."""
+    if principal.kind != "api_key" or principal.api_key_scopes is None:
+        return
+    view = (getattr(request, "parser_context", None) or {}).get("view")
+    required = required_scopes(view, str(getattr(request, "method", "") or ""))
+    if not required or not set(required) <= set(principal.api_key_scopes):
+        raise InsufficientPermissionsError()
 
 
 def _user_from_access_token(token: str) -> Principal:

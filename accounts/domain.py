@@ -50,6 +50,52 @@ class ApiKey:
     creation_date: int | float
 
 
+# Scopes of a named API key (not in the reference). The reference's key has every one.
+API_KEY_SCOPES = (
+    "rooms:read",
+    "rooms:write",
+    "recordings:read",
+    "recordings:write",
+    "config",
+    "audit:read",
+    "keys",
+)
+NAMED_API_KEY_PREFIX = "ovmk_"
+REFERENCE_KEY_ID = "reference"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NamedApiKey:
+    """A scoped API key. Only the SHA-256 of the secret is kept (``secret_hash``, hex);
+    ``hint`` is its last four characters, to tell keys apart in a list."""
+
+    key_id: str
+    name: str
+    scopes: tuple[str, ...]
+    secret_hash: str
+    hint: str
+    created_at: int
+    expires_at: int | None = None
+
+    def expired(self, now_ms: int) -> bool:
+        return self.expires_at is not None and now_ms >= self.expires_at
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApiKeyView:
+    """A key as the API lists it: a named key, or the reference's key (every scope)."""
+
+    key_id: str
+    name: str
+    scopes: tuple[str, ...]
+    created_at: int | float
+    expires_at: int | None = None
+    last_used_at: int | None = None
+    reference: bool = False
+    hint: str = ""
+    key: str | None = None  # the secret: only in the answer to its creation
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AuthenticationConfig:
     auth_method_type: AuthMethodType = AuthMethodType.SINGLE_USER
@@ -105,6 +151,8 @@ class Principal:
     is_authenticated: bool = True
     # For ``kind == "api_key"``: the key's name ("" for the reference's single key).
     key_name: str = ""
+    # For ``kind == "api_key"``: a named key's scopes; None for the reference's key (all).
+    api_key_scopes: tuple[str, ...] | None = None
 
     @property
     def room_id(self) -> str | None:

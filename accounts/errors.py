@@ -90,3 +90,35 @@ class UserNotFoundError(MeetError):
 
     def __init__(self, username: str) -> None:
         super().__init__(f"User '{username}' not found")
+
+
+class ApiKeyError(MeetError):
+    """Named (scoped) API keys: not in the reference."""
+
+    error = "API Key Error"
+
+
+class ApiKeyNotFoundError(ApiKeyError):
+    status_code = 404
+
+    def __init__(self, key_id: str) -> None:
+        super().__init__(f"API key '{key_id}' not found")
+
+
+class ApiKeyConflictError(ApiKeyError):
+    status_code = 409
+
+
+class ApiKeyLimitError(ApiKeyConflictError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The maximum number of API keys ({limit}) has been reached")
+
+
+class ApiKeyNameTakenError(ApiKeyConflictError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"An API key named '{name}' already exists")
+
+
+class ReferenceApiKeyError(ApiKeyConflictError):
+    def __init__(self) -> None:
+        super().__init__("The reference API key is managed with /internal-api/v1/auth/api-keys")

@@ -20,12 +20,14 @@ from accounts.domain import (
     AuthTransportMode,
     BaseTheme,
     GlobalConfig,
+    NamedApiKey,
     Theme,
     User,
     UserRole,
     WebhooksConfig,
 )
 from meet import cache, local_cache, redis_keys
+from meet.redis_connection import redis
 from meet.storage import get_object_store, keys
 
 
@@ -121,7 +123,9 @@ class ApiKeyRepository:
 
     def _load(self) -> tuple[ApiKey, ...] | None:
         raw = _read_cached(self.CACHE_KEY, keys.API_KEYS)
-        return None if raw is None else tuple(self._from_json(raw))
+        # No document is kept as "no keys" too, so a deployment with named keys only does not
+        # look for the reference's key in Redis on every request.
+        return () if raw is None else tuple(self._from_json(raw))
 
     def replace(self, api_keys: builtins.list[ApiKey]) -> None:
         try:
@@ -134,6 +138,96 @@ class ApiKeyRepository:
             _delete_cached(self.CACHE_KEY, keys.API_KEYS)
         finally:
             local_cache.invalidate(self.CACHE_KEY)
+
+
+class NamedApiKeyRepository:
+    """The scoped API keys (ours): one document ``named-api-keys.json`` beside the reference's
+    ``api_keys.json`` (which is never touched), ``{"keys": [...]}`` with only the SHA-256 of
+    each secret; cached in Redis and in the process like the reference's keys. The last-used
+    times live in the Redis hash ``ov_meet:named_api_keys:last_used`` (id -> epoch ms)."""
+
+    CACHE_KEY = redis_keys.NAMED_API_KEYS
+
+    @staticmethod
+    def _to_json(items: builtins.list[NamedApiKey]) -> dict[str, Any]:
+        return {
+            "keys": [
+                {
+                    "id": item.key_id,
+                    "name": item.name,
+                    "scopes": list(item.scopes),
+                    "secretHash": item.secret_hash,
+                    "hint": item.hint,
+                    "createdAt": item.created_at,
+                    "expiresAt": item.expires_at,
+                }
+                for item in items
+            ]
+        }
+
+    @staticmethod
+    def _from_json(raw: Any) -> builtins.list[NamedApiKey]:
+        items = raw.get("keys") if isinstance(raw, dict) else None
+        if not isinstance(items, builtins.list):
+            return []
+        result = []
+        for item in items:
+            if not isinstance(item, dict) or not item.get("id") or not item.get("secretHash"):
+                continue
+            expires = item.get("expiresAt")
+            result.append(
+                NamedApiKey(
+                    key_id=str(item["id"]),
+                    name=str(item.get("name", "")),
+                    scopes=tuple(str(scope) for scope in item.get("scopes") or ()),
+                    secret_hash=str(item["secretHash"]),
+                    hint=str(item.get("hint", "")),
+                    created_at=int(item.get("createdAt") or 0),
+                    expires_at=int(expires) if isinstance(expires, int | float) else None,
+                )
+            )
+        return result
+
+    def list(self) -> builtins.list[NamedApiKey]:
+        stored = local_cache.get(self.CACHE_KEY, self._load)
+        return [] if stored is None else builtins.list(stored)
+
+    def list_fresh(self) -> builtins.list[NamedApiKey]:
+        """Past the in-process copy (read-modify-write under a lock)."""
+        return builtins.list(self._load() or ())
+
+    def _load(self) -> tuple[NamedApiKey, ...] | None:
+        raw = _read_cached(self.CACHE_KEY, keys.NAMED_API_KEYS)
+        # An absent document is kept as "no keys" too: the lookup of a wrong ``ovmk_`` key
+        # then costs no Redis round trip either.
+        return tuple(self._from_json(raw)) if raw is not None else ()
+
+    def replace(self, items: builtins.list[NamedApiKey]) -> None:
+        try:
+            _write_cached(self.CACHE_KEY, keys.NAMED_API_KEYS, self._to_json(items))
+        finally:
+            local_cache.invalidate(self.CACHE_KEY)
+
+    # --- last-used times (Redis only; callers handle Redis failures) -----------------------
+
+    @staticmethod
+    def set_last_used(key_id: str, at_ms: int) -> None:
+        redis().hset(redis_keys.NAMED_API_KEYS_LAST_USED, key_id, str(at_ms))
+
+    @staticmethod
+    def last_used() -> dict[str, int]:
+        raw = redis().hgetall(redis_keys.NAMED_API_KEYS_LAST_USED)
+        result = {}
+        for key, value in raw.items():
+            try:
+                result[key.decode() if isinstance(key, bytes) else str(key)] = int(value)
+            except (TypeError, ValueError):
+                continue
+        return result
+
+    @staticmethod
+    def forget_last_used(key_id: str) -> None:
+        redis().hdel(redis_keys.NAMED_API_KEYS_LAST_USED, key_id)
 
 
 class GlobalConfigRepository:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from accounts.domain import THEME_COLOUR_WIRE_NAMES, BaseTheme, Theme
+from accounts.domain import API_KEY_SCOPES, THEME_COLOUR_WIRE_NAMES, BaseTheme, Theme
 from meet.api import output
 from meet.api.fields import (
     ArrayField,
     BooleanField,
     EnumField,
+    NumberField,
     StringField,
     ZodSerializer,
     is_url,
@@ -17,6 +18,7 @@ from meet.api.fields import (
     max_length,
     min_length,
 )
+from meet.clock import now_ms
 
 _HEX_COLOUR = r"^#([0-9A-Fa-f]{8}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{4}|[0-9A-Fa-f]{3})$"
 _URL_CHECKS = (
@@ -134,6 +136,49 @@ class AccessTokenSerializer(output.OutputSerializer):
 class ApiKeySerializer(output.OutputSerializer):
     key = output.Text()
     creationDate = output.Number(source="creation_date")
+
+
+class ApiKeyCreateSerializer(ZodSerializer):
+    """``POST /api/v1/api-keys`` (ours): a named key with scopes and an optional expiry."""
+
+    name = StringField(
+        trim=True,
+        checks=(
+            min_length(1, "name cannot be empty"),
+            max_length(100, "name cannot exceed 100 characters"),
+        ),
+    )
+    scopes = ArrayField(child=EnumField(API_KEY_SCOPES))
+    expiresAt = NumberField(
+        source="expires_at",
+        required=False,
+        allow_null=True,
+        checks=(
+            (lambda value: value == int(value), "expiresAt must be an integer (epoch ms)"),
+            (lambda value: value > now_ms(), "expiresAt must be a date in the future"),
+        ),
+    )
+
+    def refine(self, values: dict[str, Any]) -> dict[str, list[str]]:
+        scopes = values.get("scopes")
+        if isinstance(scopes, list) and not scopes:
+            return {"scopes": ["At least one scope is required"]}
+        return {}
+
+
+class ApiKeyInfoSerializer(output.OutputSerializer):
+    """A key as ``/api/v1/api-keys`` shows it: ``key`` (the secret) only when just created."""
+
+    id = output.Text(source="key_id")
+    name = output.Text()
+    scopes = output.TextList()
+    reference = output.Flag()
+    hint = output.Text()
+    createdAt = output.Number(source="created_at")
+    expiresAt = output.Number(source="expires_at", allow_null=True)
+    lastUsedAt = output.Number(source="last_used_at", allow_null=True)
+    key = output.Text(required=False)
+    omit_when_none = frozenset({"key"})
 
 
 class ProfileSerializer(output.OutputSerializer):

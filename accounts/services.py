@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import secrets
+import threading
+import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
@@ -12,35 +15,52 @@ import bcrypt
 from django.conf import settings
 
 from accounts.domain import (
+    API_KEY_SCOPES,
+    NAMED_API_KEY_PREFIX,
+    REFERENCE_KEY_ID,
     THEME_COLOURS,
     ApiKey,
+    ApiKeyView,
     AuthenticationConfig,
     AuthMethodType,
     AuthModeToAccessRoom,
     AuthTransportMode,
     GlobalConfig,
+    NamedApiKey,
     Theme,
     User,
     UserRole,
     WebhooksConfig,
 )
 from accounts.errors import (
+    ApiKeyLimitError,
+    ApiKeyNameTakenError,
+    ApiKeyNotFoundError,
     InvalidCredentialsError,
     InvalidCurrentPasswordError,
     InvalidRefreshTokenError,
     InvalidTokenError,
     InvalidTokenSubjectError,
+    ReferenceApiKeyError,
     UserNotFoundError,
 )
-from accounts.repository import ApiKeyRepository, GlobalConfigRepository, UserRepository
+from accounts.repository import (
+    ApiKeyRepository,
+    GlobalConfigRepository,
+    NamedApiKeyRepository,
+    UserRepository,
+)
 from accounts.tokens import issue_token, verify_session_token
 from meet import locks
+from meet.breaker import redis_breaker
 from meet.clock import now_ms
+from meet.redis_connection import RedisError
 
 logger = logging.getLogger(__name__)
 
 _users = UserRepository()
 _api_keys = ApiKeyRepository()
+_named_keys = NamedApiKeyRepository()
 _global_config = GlobalConfigRepository()
 # Compared against when the user does not exist, so both failures take the same time.
 _DUMMY_HASH = bcrypt.hashpw(b"not-a-password", bcrypt.gensalt(4))
@@ -226,6 +246,162 @@ def find_api_key(candidate: str) -> bool | None:
     for api_key in stored:
         matched |= secrets.compare_digest(api_key.key.encode(), candidate.encode())
     return matched
+
+
+# --- Named (scoped) API keys: not in the reference -----------------------------------------
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _reference_view(api_key: ApiKey) -> ApiKeyView:
+    return ApiKeyView(
+        key_id=REFERENCE_KEY_ID,
+        name="reference",
+        scopes=API_KEY_SCOPES,
+        created_at=api_key.creation_date,
+        reference=True,
+    )
+
+
+def _named_view(
+    item: NamedApiKey, last_used: dict[str, int], *, secret: str | None = None
+) -> ApiKeyView:
+    return ApiKeyView(
+        key_id=item.key_id,
+        name=item.name,
+        scopes=item.scopes,
+        created_at=item.created_at,
+        expires_at=item.expires_at,
+        last_used_at=last_used.get(item.key_id),
+        hint=item.hint,
+        key=secret,
+    )
+
+
+def _last_used_times() -> dict[str, int]:
+    """Shown in lists; an unreachable Redis shows none instead of failing the page."""
+    if redis_breaker.is_down:
+        return {}
+    try:
+        return _named_keys.last_used()
+    except RedisError as error:
+        logger.warning("Could not read the API keys' last-used times: %s", error)
+        return {}
+
+
+def list_all_api_keys() -> list[ApiKeyView]:
+    """The reference's key first (when one exists, every scope, no secret), then named keys
+    oldest first."""
+    views = [_reference_view(item) for item in _api_keys.list()[:1]]
+    last_used = _last_used_times()
+    views += [_named_view(item, last_used) for item in _named_keys.list()]
+    return views
+
+
+def get_api_key_view(key_id: str) -> ApiKeyView:
+    if key_id == REFERENCE_KEY_ID:
+        reference = _api_keys.list()[:1]
+        if reference:
+            return _reference_view(reference[0])
+        raise ApiKeyNotFoundError(key_id)
+    for item in _named_keys.list():
+        if item.key_id == key_id:
+            return _named_view(item, _last_used_times())
+    raise ApiKeyNotFoundError(key_id)
+
+
+def create_named_api_key(
+    *, name: str, scopes: tuple[str, ...], expires_at: int | None
+) -> ApiKeyView:
+    """A new key; the answer carries its secret, which is never stored or shown again."""
+    secret = NAMED_API_KEY_PREFIX + secrets.token_hex(24)
+    ordered = tuple(scope for scope in API_KEY_SCOPES if scope in scopes)
+    with _named_keys_lock():
+        stored = _named_keys.list_fresh()
+        if len(stored) >= settings.MEET_API_KEYS_MAX:
+            raise ApiKeyLimitError(settings.MEET_API_KEYS_MAX)
+        if any(item.name == name for item in stored):
+            raise ApiKeyNameTakenError(name)
+        item = NamedApiKey(
+            key_id=secrets.token_hex(8),
+            name=name,
+            scopes=ordered,
+            secret_hash=hash_secret(secret),
+            hint=secret[-4:],
+            created_at=now_ms(),
+            expires_at=expires_at,
+        )
+        _named_keys.replace([*stored, item])
+    return _named_view(item, {}, secret=secret)
+
+
+def revoke_named_api_key(key_id: str) -> ApiKeyView:
+    """Delete a named key: every process of every instance refuses it at once."""
+    if key_id == REFERENCE_KEY_ID:
+        raise ReferenceApiKeyError()
+    with _named_keys_lock():
+        stored = _named_keys.list_fresh()
+        found = [item for item in stored if item.key_id == key_id]
+        if not found:
+            raise ApiKeyNotFoundError(key_id)
+        _named_keys.replace([item for item in stored if item.key_id != key_id])
+    try:
+        _named_keys.forget_last_used(key_id)
+    except RedisError as error:
+        logger.warning("Could not forget the last-used time of API key %s: %s", key_id, error)
+    return _named_view(found[0], {})
+
+
+def list_named_api_keys() -> list[NamedApiKey]:
+    return _named_keys.list()
+
+
+def find_named_api_key(candidate: str) -> NamedApiKey | None:
+    """The named key whose secret is ``candidate``, unless expired (then it does not exist)."""
+    if not candidate.startswith(NAMED_API_KEY_PREFIX):
+        return None
+    digest = hash_secret(candidate).encode()
+    found = None
+    for item in _named_keys.list():
+        if secrets.compare_digest(item.secret_hash.encode(), digest):
+            found = item
+    if found is None or found.expired(now_ms()):
+        return None
+    return found
+
+
+_last_used_lock = threading.Lock()
+_last_used_written: dict[str, float] = {}
+
+
+def touch_named_api_key(key_id: str) -> None:
+    """Record that the key was used: at most once per ``MEET_API_KEY_LAST_USED_INTERVAL_SECONDS``
+    per key and process (the throttle is in the process, so most requests cost nothing);
+    best effort: Redis being down never fails the request."""
+    now = time.monotonic()
+    interval = settings.MEET_API_KEY_LAST_USED_INTERVAL_SECONDS
+    with _last_used_lock:
+        previous = _last_used_written.get(key_id)
+        if previous is not None and now - previous < interval:
+            return
+        _last_used_written[key_id] = now
+    if redis_breaker.is_down:
+        return
+    try:
+        _named_keys.set_last_used(key_id, now_ms())
+    except RedisError as error:
+        logger.warning("Could not record the last use of API key %s: %s", key_id, error)
+
+
+def reset_last_used_throttle() -> None:
+    with _last_used_lock:
+        _last_used_written.clear()
+
+
+def _named_keys_lock() -> AbstractContextManager[locks.Lock]:
+    return locks.held("named_api_keys", ttl_seconds=10, wait_seconds=10)
 
 
 # --- Initialisation ---------------------------------------------------------------------------

@@ -14,3 +14,9 @@ urlpatterns = [
     route("config/security", views.SecurityConfigView.as_view()),
     route("config/rooms/appearance", views.RoomsAppearanceConfigView.as_view()),
 ]
+
+# Ours, mounted under /api/v1/.
+public_urlpatterns = [
+    route("api-keys", views.NamedApiKeyListView.as_view()),
+    route("api-keys/<keyId>", views.NamedApiKeyDetailView.as_view()),
+]

@@ -13,8 +13,10 @@ from rest_framework.response import Response
 
 from accounts import services
 from accounts.authentication import (
+    actor_of,
     admin,
     anonymous,
+    api_key,
     chain,
     principal_of,
     read_refresh_token,
@@ -25,6 +27,8 @@ from accounts.domain import AuthTransportMode
 from accounts.errors import NoRefreshTokenError
 from accounts.serializers import (
     AccessTokenSerializer,
+    ApiKeyCreateSerializer,
+    ApiKeyInfoSerializer,
     ApiKeySerializer,
     AppearanceConfigSerializer,
     AuthTokensSerializer,
@@ -38,10 +42,12 @@ from accounts.serializers import (
     WebhooksConfigUpdateSerializer,
     theme_from_validated,
 )
+from audit.services import record_event
 from meet import ratelimit
 from meet.api.cookies import clear_cookie, set_token_cookie
 from meet.api.output import MessageSerializer, render_many
 from meet.api.views import MeetAPIView
+from meet.errors import InsufficientPermissionsError
 from meet.http import client_ip
 
 logger = logging.getLogger(__name__)
@@ -272,3 +278,71 @@ class RoomsAppearanceConfigView(MeetAPIView):
         services.update_rooms_appearance(theme=theme)
         message = "Rooms appearance config updated successfully"
         return self.respond(MessageSerializer, {"message": message})
+
+
+# --- Named (scoped) API keys: ours, under /api/v1 ---------------------------------------------
+
+KEYS_SCOPES = ("keys",)
+NAMED_KEY_TAGS = ["api keys (scoped)"]
+
+
+class NamedApiKeyListView(MeetAPIView):
+    authentication_classes = chain(api_key, admin)
+    api_key_scopes = {"GET": KEYS_SCOPES, "POST": KEYS_SCOPES}
+    operations = {"get": "getting API keys", "post": "creating API key"}
+
+    @extend_schema(responses={200: ApiKeyInfoSerializer(many=True)}, tags=NAMED_KEY_TAGS)
+    def get(self, request: Request) -> Response:
+        return Response(render_many(ApiKeyInfoSerializer, services.list_all_api_keys()))
+
+    @extend_schema(
+        request=ApiKeyCreateSerializer, responses={201: ApiKeyInfoSerializer}, tags=NAMED_KEY_TAGS
+    )
+    def post(self, request: Request) -> Response:
+        data = self.validated(ApiKeyCreateSerializer, request.data)
+        scopes = tuple(data["scopes"])
+        granting = principal_of(request).api_key_scopes
+        if granting is not None and not set(scopes) <= set(granting):
+            raise InsufficientPermissionsError()  # a key cannot grant more than it holds
+        expires_at = data.get("expires_at")
+        created = services.create_named_api_key(
+            name=data["name"],
+            scopes=scopes,
+            expires_at=None if expires_at is None else int(expires_at),
+        )
+        record_event(
+            "api_key.create",
+            actor=actor_of(request),
+            target_type="api_key",
+            target_id=created.key_id,
+            details={
+                "name": created.name,
+                "scopes": list(created.scopes),
+                "expiresAt": created.expires_at,
+            },
+        )
+        return self.respond(ApiKeyInfoSerializer, created, 201)
+
+
+class NamedApiKeyDetailView(MeetAPIView):
+    authentication_classes = chain(api_key, admin)
+    api_key_scopes = {"GET": KEYS_SCOPES, "DELETE": KEYS_SCOPES}
+    operations = {"get": "getting API key", "delete": "revoking API key"}
+
+    @extend_schema(responses={200: ApiKeyInfoSerializer}, tags=NAMED_KEY_TAGS)
+    def get(self, request: Request, keyId: str) -> Response:  # noqa: N803 - route name
+        return self.respond(ApiKeyInfoSerializer, services.get_api_key_view(keyId))
+
+    @extend_schema(responses={200: MessageSerializer}, tags=NAMED_KEY_TAGS)
+    def delete(self, request: Request, keyId: str) -> Response:  # noqa: N803
+        revoked = services.revoke_named_api_key(keyId)
+        record_event(
+            "api_key.revoke",
+            actor=actor_of(request),
+            target_type="api_key",
+            target_id=revoked.key_id,
+            details={"name": revoked.name},
+        )
+        return self.respond(
+            MessageSerializer, {"message": f"API key '{revoked.name}' revoked successfully"}
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from console.views import (
+    api_keys,
     audit,
     auth,
     configuration,
@@ -65,6 +66,8 @@ urlpatterns = [
     path("api-key/", auth.api_key, name="api_key"),
     path("api-key/generate/", auth.api_key_generate, name="api_key_generate"),
     path("api-key/revoke/", auth.api_key_revoke, name="api_key_revoke"),
+    path("api-keys/", api_keys.api_keys, name="api_keys"),
+    path("api-keys/<str:key_id>/revoke/", api_keys.api_key_delete, name="api_key_delete"),
     path("account/", auth.account, name="account"),
     path("audit/", audit.audit_log, name="audit_log"),
     path("maintenance/", operations.maintenance, name="maintenance"),

@@ -13,6 +13,7 @@ CACHE_PREFIX = f"{PREFIX}:"
 
 API_KEYS = "api_keys:"
 GLOBAL_CONFIG = "global_config"
+NAMED_API_KEYS = "named_api_keys"  # ours: the scoped API keys
 
 
 def room(room_id: str) -> str:
@@ -44,6 +45,7 @@ WEBHOOK_FAILED_DELIVERY_RECORDS = f"{PREFIX}:webhook_failed_delivery_records"
 PARTICIPANT_RESERVATION_PREFIX = f"{PREFIX}:room_participants"
 PARTICIPANT_POOL_PREFIX = f"{PREFIX}:participant_pool"
 DELETED_RECORDING_PREFIX = f"{PREFIX}:deleted_recording:"
+NAMED_API_KEYS_LAST_USED = f"{PREFIX}:named_api_keys:last_used"  # ours: hash id -> ms
 ONCE_PREFIX = f"{PREFIX}:once:"  # ours: markers of things seen once (replayed webhooks)
 RECORDING_SHARED_PREFIX = f"{PREFIX}:recording_shared:"  # ours: when a share URL was issued
 

@@ -182,6 +182,13 @@ if MEET_REDIS_SENTINEL_HOST_LIST and not MEET_REDIS_SENTINEL_PASSWORD:
 # instances sharing Redis with reference servers, which do not announce their changes).
 LOCAL_CACHE_TTL_SECONDS = env_int("MEET_LOCAL_CACHE_TTL_SECONDS", 5, minimum=0, maximum=60)
 
+# Named, scoped API keys (ours, docs/api-keys.md): how many may exist, and how often (at most)
+# a key's last-used time is written to Redis per process.
+MEET_API_KEYS_MAX = env_int("MEET_API_KEYS_MAX", 100, minimum=1, maximum=10000)
+MEET_API_KEY_LAST_USED_INTERVAL_SECONDS = env_int(
+    "MEET_API_KEY_LAST_USED_INTERVAL_SECONDS", 60, minimum=0, maximum=86400
+)
+
 # Deployment switch of the reference: exit when this module is not enabled.
 MODULES_FILE = env_str("MODULES_FILE", "")
 MODULE_NAME = env_str("MODULE_NAME", "openviduMeet")

@@ -71,6 +71,7 @@ urlpatterns = [
             *audit_http.urls.public_urlpatterns,
             *webhooks.urls.public_urlpatterns,
             *metrics.urls.public_urlpatterns,
+            *accounts.urls.public_urlpatterns,
         ],
     ),
     mount(

@@ -44,6 +44,7 @@ TAGS = ["rooms"]
 
 
 class RoomListView(MeetAPIView):
+    api_key_scopes = {"GET": ("rooms:read",), "POST": ("rooms:write",), "DELETE": ("rooms:write",)}
     authentication_classes = ADMIN_CHAIN
     operations = {
         "post": "creating room",
@@ -100,6 +101,7 @@ class RoomListView(MeetAPIView):
 
 
 class RoomDetailView(MeetAPIView):
+    api_key_scopes = {"GET": ("rooms:read",), "DELETE": ("rooms:write",)}
     authentication_by_method = {"GET": READ_CHAIN, "DELETE": ADMIN_CHAIN}
     operations = {"get": "getting room '{roomId}'", "delete": "deleting room '{roomId}'"}
 
@@ -134,6 +136,7 @@ class RoomDetailView(MeetAPIView):
 
 
 class RoomConfigView(MeetAPIView):
+    api_key_scopes = {"GET": ("rooms:read",), "PUT": ("rooms:write",)}
     authentication_by_method = {"GET": READ_CHAIN, "PUT": ADMIN_CHAIN}
     operations = {
         "get": "getting room config for room '{roomId}'",

@@ -23,6 +23,9 @@ class MeetAPIView(APIView):
     authentication_by_method: ClassVar[dict[str, list[Any]]] = {}
     permission_classes: Sequence[Any] = []
     operations: dict[str, str] = {}
+    # What a named (scoped) API key needs per method, e.g. ``{"GET": ("rooms:read",)}``.
+    # A method not declared refuses every named key (accounts.authentication).
+    api_key_scopes: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def get_authenticators(self) -> list[Any]:
         request = getattr(self, "request", None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 GLOBAL_CONFIG = "global-config.json"
 API_KEYS = "api_keys.json"
+NAMED_API_KEYS = "named-api-keys.json"  # ours: scoped API keys (hashes only)
 ROOMS_PREFIX = "rooms"
 RECORDING_METADATA_PREFIX = "recordings/.metadata"
 RECORDING_SECRETS_PREFIX = "recordings/.secrets"

@@ -59,6 +59,7 @@ def _media_response(portion: media.MediaPortion) -> StreamingHttpResponse:
 
 
 class RecordingListView(MeetAPIView):
+    api_key_scopes = {"GET": ("recordings:read",), "DELETE": ("recordings:write",)}
     authentication_classes = permissions.RECORDING_CHAIN
     operations = {"get": "getting recordings", "delete": "deleting recordings"}
 
@@ -102,6 +103,7 @@ class RecordingListView(MeetAPIView):
 
 
 class RecordingDownloadView(MeetAPIView):
+    api_key_scopes = {"GET": ("recordings:read",)}
     authentication_classes = permissions.RECORDING_CHAIN
     operations = {"get": "downloading recordings"}
 
@@ -122,6 +124,7 @@ class RecordingDownloadView(MeetAPIView):
 
 
 class RecordingDetailView(MeetAPIView):
+    api_key_scopes = {"GET": ("recordings:read",), "DELETE": ("recordings:write",)}
     # GET authenticates in the handler, after validation (see the module docstring).
     authentication_by_method = {"DELETE": permissions.RECORDING_CHAIN}
     operations = {
@@ -155,6 +158,7 @@ class RecordingDetailView(MeetAPIView):
 
 
 class RecordingMediaView(MeetAPIView):
+    api_key_scopes = {"GET": ("recordings:read",)}
     # Authenticates in the handler, after validation (see the module docstring).
     operations = {"get": "streaming recording '{recordingId}'"}
 
@@ -181,6 +185,7 @@ class RecordingMediaView(MeetAPIView):
 
 
 class RecordingUrlView(MeetAPIView):
+    api_key_scopes = {"GET": ("recordings:read",)}
     authentication_classes = permissions.RECORDING_CHAIN
     operations = {"get": "getting URL for recording '{recordingId}'"}
 

@@ -22,6 +22,7 @@ TAGS = ["rooms"]
 
 
 class RoomStatusView(MeetAPIView):
+    api_key_scopes = {"PUT": ("rooms:write",)}
     authentication_classes = ADMIN_CHAIN
     operations = {"put": "updating room status for room '{roomId}'"}
 
