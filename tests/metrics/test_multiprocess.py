@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -132,8 +133,12 @@ def test_bin_run_with_two_web_workers_counts_every_request(tmp_path: Path) -> No
         # Every scrape, whichever worker answers it, sees every worker's requests.
         for _ in range(6):
             assert health_total() == start + sent
-        web_pids = {path.stem.split("_")[-1] for path in directory.glob("counter_*.db")}
-        assert len(web_pids) >= 2, sorted(directory.iterdir())
+        # Both granian workers answered some of those requests, each into its own file.
+        host = process_identifier().rsplit("-", 1)[0]
+        workers = re.findall(r"Spawning worker-\d+ with PID: (\d+)", runner.output())
+        assert len(workers) == 2, runner.output()
+        for pid in workers:
+            assert (directory / f"counter_{host}-{pid}.db").exists(), sorted(directory.iterdir())
         text = requests.get(runner.url("/metrics"), timeout=10).text
         assert value(text, "meet_rooms") == 0
         assert value(text, "meet_inventory_timestamp_seconds") > 0
