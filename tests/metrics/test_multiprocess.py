@@ -122,17 +122,18 @@ def test_bin_run_with_two_web_workers_counts_every_request(tmp_path: Path) -> No
         _wait_until_healthy(runner)
         assert not stale.exists()  # this host's files are cleared at start
 
-        def health_total() -> float:
+        # Unauthenticated room listings: a route nothing else calls (bin/run polls /health).
+        def refused_total() -> float:
             text = requests.get(runner.url("/metrics"), timeout=10).text
-            return value(text, "meet_http_requests_total", route="/health", status="200")
+            return value(text, "meet_http_requests_total", route="/api/v1/rooms", status="401")
 
-        start = health_total()
+        start = refused_total()
         sent = 40
         for _ in range(sent):  # a new connection each: granian spreads them over its workers
-            assert requests.get(runner.url("/health"), timeout=5).status_code == 200
+            assert requests.get(runner.url("/api/v1/rooms"), timeout=5).status_code == 401
         # Every scrape, whichever worker answers it, sees every worker's requests.
         for _ in range(6):
-            assert health_total() == start + sent
+            assert refused_total() == start + sent
         # Both granian workers answered some of those requests, each into its own file.
         host = process_identifier().rsplit("-", 1)[0]
         workers = re.findall(r"Spawning worker-\d+ with PID: (\d+)", runner.output())
