@@ -15,8 +15,9 @@ So during an outage one request per period waits out a timeout and the rest answ
 once, and recovery takes at most ``MEET_DEPENDENCY_DOWN_SECONDS`` after the dependency answers
 again.
 
-This module is imported by ``meet/settings.py`` (the Redis retry policy), so it imports nothing
-from Django at import time.
+This module is imported by ``meet/settings.py`` (the Redis retry policy), so it reads no setting
+at import time (``meet.metrics``, which records each call and change of state, reads them only
+when it records).
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -121,19 +122,24 @@ def test_bin_run_with_two_web_workers_counts_every_request(tmp_path: Path) -> No
         _wait_until_healthy(runner)
         assert not stale.exists()  # this host's files are cleared at start
 
-        def health_total() -> float:
+        # Unauthenticated room listings: a route nothing else calls (bin/run polls /health).
+        def refused_total() -> float:
             text = requests.get(runner.url("/metrics"), timeout=10).text
-            return value(text, "meet_http_requests_total", route="/health", status="200")
+            return value(text, "meet_http_requests_total", route="/api/v1/rooms", status="401")
 
-        start = health_total()
+        start = refused_total()
         sent = 40
         for _ in range(sent):  # a new connection each: granian spreads them over its workers
-            assert requests.get(runner.url("/health"), timeout=5).status_code == 200
+            assert requests.get(runner.url("/api/v1/rooms"), timeout=5).status_code == 401
         # Every scrape, whichever worker answers it, sees every worker's requests.
         for _ in range(6):
-            assert health_total() == start + sent
-        web_pids = {path.stem.split("_")[-1] for path in directory.glob("counter_*.db")}
-        assert len(web_pids) >= 2, sorted(directory.iterdir())
+            assert refused_total() == start + sent
+        # Both granian workers answered some of those requests, each into its own file.
+        host = process_identifier().rsplit("-", 1)[0]
+        workers = re.findall(r"Spawning worker-\d+ with PID: (\d+)", runner.output())
+        assert len(workers) == 2, runner.output()
+        for pid in workers:
+            assert (directory / f"counter_{host}-{pid}.db").exists(), sorted(directory.iterdir())
         text = requests.get(runner.url("/metrics"), timeout=10).text
         assert value(text, "meet_rooms") == 0
         assert value(text, "meet_inventory_timestamp_seconds") > 0
