@@ -45,6 +45,16 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/v1/api-keys"): ("keys",),
     ("GET", "/api/v1/api-keys/{keyId}"): ("keys",),
     ("DELETE", "/api/v1/api-keys/{keyId}"): ("keys",),
+    ("GET", "/api/v1/audit-log"): ("audit:read",),
+    ("GET", "/api/v1/metrics"): ("config",),
+    ("GET", "/api/v1/webhooks/signing-secret"): ("config",),
+    ("PUT", "/api/v1/webhooks/signing-secret"): ("config",),
+    ("DELETE", "/api/v1/webhooks/signing-secret"): ("config",),
+    ("POST", "/api/v1/webhooks/signing-secret/rotate"): ("config",),
+    ("GET", "/api/v1/webhooks/deliveries"): ("config",),
+    ("POST", "/api/v1/webhooks/deliveries/redeliver"): ("config",),
+    ("GET", "/api/v1/webhooks/deliveries/{deliveryId}"): ("config",),
+    ("POST", "/api/v1/webhooks/deliveries/{deliveryId}/redeliver"): ("config",),
 }
 
 # Values for the path parameters (well-formed, so validation that runs before authentication
@@ -53,6 +63,7 @@ SAMPLES = {
     "roomId": "scope-room",
     "recordingId": "scope-room--EG_abc--uid1",
     "keyId": "no-such-key",
+    "deliveryId": "no-such-delivery",
 }
 FORBIDDEN = {
     "error": "Authorization Error",
@@ -131,6 +142,12 @@ def test_a_view_that_declares_nothing_refuses_named_keys_but_not_the_reference_k
             authentication.check_api_key_scopes(_Request(view, method), named)
     authentication.check_api_key_scopes(_Request(Declared(), "HEAD"), named)
     authentication.check_api_key_scopes(_Request(Undeclared(), "GET"), API_USER)
+
+
+@pytest.fixture(autouse=True)
+def _metrics_on(settings: Any) -> None:
+    """``/api/v1/metrics`` answers as an unknown path (404) while metrics are off."""
+    settings.MEET_METRICS_ENABLED = True
 
 
 @pytest.fixture
