@@ -36,8 +36,11 @@ def chromium_path() -> str | None:
     return next((path for path in candidates if path and os.access(path, os.X_OK)), None)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    # Per module, not per session: Playwright's sync API keeps an asyncio loop running in the
+    # thread while it is started, and every later test of the same xdist worker that calls
+    # asyncio.run() would fail (livekit_sim_tests do). A module's tests run together.
     path = chromium_path()
     if path is None:
         pytest.skip(
