@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.authentication import admin, api_key, chain, participant_token, principal_of
-from meet.api.output import MessageSerializer
+from meet.api.output import MessageSerializer, RenderMemo
 from meet.api.pagination import pagination
 from meet.api.query import query_params
 from meet.api.views import MeetAPIView
@@ -41,6 +41,8 @@ from rooms.serializers.public import (
 ADMIN_CHAIN = chain(api_key, admin)
 READ_CHAIN = chain(api_key, admin, participant_token)
 TAGS = ["rooms"]
+# The body of GET /rooms/{id} for each in-process copy of a room (meet.local_cache).
+_ROOM_BODIES = RenderMemo()
 
 
 class RoomListView(MeetAPIView):
@@ -110,13 +112,15 @@ class RoomDetailView(MeetAPIView):
         room_id = validated_room_id(roomId)
         check_room_scope(principal_of(request), room_id)
         room = room_services.get_room(room_id, cached=True)
-        return self.respond(
+        fields = parse_fields(query_params(request).get("fields"))
+        body = _ROOM_BODIES.render(
             RoomSerializer,
             room,
             base_url=base_url_for(request),
-            fields=parse_fields(query_params(request).get("fields")),
+            fields=tuple(fields) if fields is not None else None,
             hide_moderator_url=is_speaker(principal_of(request)),
         )
+        return Response(body)
 
     @extend_schema(
         parameters=[RoomDeleteQuerySerializer],

@@ -7,6 +7,7 @@ fields are strict where DRF's own would coerce ("1" -> True, 1 -> "1").
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -248,6 +249,20 @@ class ZodSerializer(serializers.Serializer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.error_messages["required"] = "Required"
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        """The declared fields, each a fresh copy for this instance (DRF binds them to it).
+
+        DRF deep-copies every declared field, which re-runs its ``__init__`` (a fifth of a
+        participant token request). A shallow copy of the declared field is the same thing for
+        a field that holds no other field: the declared one is never bound or used itself, and
+        binding writes only the copy's own attributes. Nested serializers and fields with a
+        ``child`` (bound to its parent when created) are deep-copied as DRF does."""
+        fields: dict[str, serializers.Field] = {}
+        for name, field in self._declared_fields.items():
+            holds_fields = isinstance(field, serializers.BaseSerializer) or hasattr(field, "child")
+            fields[name] = copy.deepcopy(field) if holds_fields else copy.copy(field)
+        return fields
 
     def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
         if data is None and not self.allow_null:

@@ -130,6 +130,35 @@ def render(serializer_class: type[OutputSerializer], instance: Any, **context: A
     return serializer_class(instance, context=context).data
 
 
+class RenderMemo:
+    """The rendered bodies of immutable instances, kept while the instance itself is in use.
+
+    The in-process copies of ``meet.local_cache`` are frozen and shared: as long as a route is
+    handed the same object, its body for the same context is the same, and rendering it again
+    was a quarter of a cached ``GET /api/v1/rooms/{id}``. An entry is keyed by the instance's
+    identity and holds the instance, so it can never answer for another object (an id is not
+    reused while the entry keeps its object alive); a changed document is a new object, hence a
+    new entry. At most ``size`` entries: when full, the memo starts over. ``context`` values
+    must be hashable; the instance must not change (a frozen dataclass)."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._entries: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+
+    def render(
+        self, serializer_class: type[OutputSerializer], instance: Any, **context: Any
+    ) -> Any:
+        key = (id(instance), serializer_class, *sorted(context.items()))
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] is instance:
+            return entry[1]
+        data = render(serializer_class, instance, **context)
+        if len(self._entries) >= self._size:
+            self._entries.clear()
+        self._entries[key] = (instance, data)
+        return data
+
+
 def render_many(serializer_class: type[OutputSerializer], items: Any, **context: Any) -> Any:
     return serializer_class(items, many=True, context=context).data
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from meet.api import output
@@ -24,7 +25,7 @@ def pagination(page: Page[Any], max_items: int) -> dict[str, Any]:
     }
 
 
-def select_fields(item: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
+def select_fields(item: dict[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
     """``fields=a,b``: keep only those keys, in the order listed; unknown names ignored."""
     if not fields:
         return item
