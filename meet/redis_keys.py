@@ -48,6 +48,9 @@ DELETED_RECORDING_PREFIX = f"{PREFIX}:deleted_recording:"
 NAMED_API_KEYS_LAST_USED = f"{PREFIX}:named_api_keys:last_used"  # ours: hash id -> ms
 ONCE_PREFIX = f"{PREFIX}:once:"  # ours: markers of things seen once (replayed webhooks)
 RECORDING_SHARED_PREFIX = f"{PREFIX}:recording_shared:"  # ours: when a share URL was issued
+# Ours: cached pages of the room and recording listings and their generations (listing_cache).
+LISTING_GENERATION_PREFIX = f"{PREFIX}:listing_generation:"
+LISTING_PAGE_PREFIX = f"{PREFIX}:listing_page:"
 
 
 def cached(name: str) -> str:
@@ -86,3 +89,11 @@ def once(name: str) -> str:
 
 def recording_shared(recording_id: object) -> str:
     return f"{RECORDING_SHARED_PREFIX}{recording_id}"
+
+
+def listing_generation(listing: str) -> str:
+    return f"{LISTING_GENERATION_PREFIX}{listing}"
+
+
+def listing_page(listing: str, generation: str, digest: str) -> str:
+    return f"{LISTING_PAGE_PREFIX}{listing}:{generation}:{digest}"

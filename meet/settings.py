@@ -182,6 +182,11 @@ if MEET_REDIS_SENTINEL_HOST_LIST and not MEET_REDIS_SENTINEL_PASSWORD:
 # instances sharing Redis with reference servers, which do not announce their changes).
 LOCAL_CACHE_TTL_SECONDS = env_int("MEET_LOCAL_CACHE_TTL_SECONDS", 5, minimum=0, maximum=60)
 
+# Pages of the room and recording listings cached in Redis (meet/listing_cache.py): left behind
+# at once by every write of ours, and never older than this (the bound for writers that do not
+# announce their changes: reference servers, hand edits of the bucket). 0 turns them off.
+LISTING_CACHE_TTL_SECONDS = env_int("MEET_LISTING_CACHE_TTL_SECONDS", 30, minimum=0, maximum=3600)
+
 # Named, scoped API keys (ours, docs/api-keys.md): how many may exist, and how often (at most)
 # a key's last-used time is written to Redis per process.
 MEET_API_KEYS_MAX = env_int("MEET_API_KEYS_MAX", 100, minimum=1, maximum=10000)

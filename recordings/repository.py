@@ -18,10 +18,10 @@ from typing import Any
 
 from django.conf import settings
 
-from meet import cache, redis_keys
+from meet import cache, listing_cache, redis_keys
 from meet.pagination import Page
 from meet.redis_connection import RedisError, redis, redis_errors_as_503
-from meet.storage import ObjectInfo, ObjectStream, get_object_store, keys
+from meet.storage import KeyPage, ObjectInfo, ObjectStream, get_object_store, keys
 from recordings.domain import (
     ArchivedRoom,
     Recording,
@@ -136,10 +136,16 @@ class RecordingRepository:
         return recording_from_json(raw)
 
     def save(self, recording: Recording) -> None:
+        """Every save bumps the listing's generation, not only the first: a late egress update
+        that raced a delete writes the metadata key back."""
         raw = recording_to_json(recording)
         cache_key = redis_keys.recording(recording.recording_id)
         cache.invalidate(cache_key)
-        get_object_store().put_json(_metadata_key(recording.id), raw)
+        listing_cache.before_write(listing_cache.RECORDINGS)
+        try:
+            get_object_store().put_json(_metadata_key(recording.id), raw)
+        finally:
+            listing_cache.after_write(listing_cache.RECORDINGS)
         cache.set_json(cache_key, raw)
 
     def get_secrets(self, recording_id: RecordingId) -> dict[str, str] | None:
@@ -171,10 +177,14 @@ class RecordingRepository:
         ]
         cache.invalidate(*cache_keys)
         self._remember_deleted(recording_ids)
+        listing_cache.before_write(listing_cache.RECORDINGS)
         store = get_object_store()
-        store.delete_many([media_key(rid) for rid in recording_ids])
-        store.delete_many([_secrets_key(rid) for rid in recording_ids])
-        store.delete_many([_metadata_key(rid) for rid in recording_ids])
+        try:
+            store.delete_many([media_key(rid) for rid in recording_ids])
+            store.delete_many([_secrets_key(rid) for rid in recording_ids])
+            store.delete_many([_metadata_key(rid) for rid in recording_ids])
+        finally:
+            listing_cache.after_write(listing_cache.RECORDINGS)
         cache.forget(*cache_keys)
         self._forget_shared(recording_ids)
 
@@ -219,11 +229,28 @@ class RecordingRepository:
         with redis_errors_as_503():
             return bool(redis().exists(redis_keys.deleted_recording(recording_id)))
 
-    def list(self, *, room_id_prefix: str, limit: int, page_token: str | None) -> Page[Recording]:
+    def list(
+        self, *, room_id_prefix: str, limit: int, page_token: str | None, cached: bool = False
+    ) -> Page[Recording]:
+        """A page of recordings, their documents read from storage. ``cached``: for answering
+        a read only (API, console, metrics): the page of keys may come from
+        ``meet.listing_cache``; services that act on what they list read storage."""
         store = get_object_store()
-        page = store.list_keys(
-            keys.recordings_list_prefix(room_id_prefix), limit=limit, continuation_token=page_token
-        )
+        list_prefix = keys.recordings_list_prefix(room_id_prefix)
+
+        def load() -> KeyPage:
+            return store.list_keys(list_prefix, limit=limit, continuation_token=page_token)
+
+        if cached:
+            page = listing_cache.page(
+                listing_cache.RECORDINGS,
+                list_prefix,
+                limit=limit,
+                continuation_token=page_token,
+                load=load,
+            )
+        else:
+            page = load()
         raws = list(_FETCH_POOL.map(store.get_json, page.keys))
         items = [
             recording_from_json(raw)

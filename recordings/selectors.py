@@ -27,10 +27,14 @@ def list_recordings(
 ) -> Page[Recording]:
     """Recordings in storage-key order. ``room_id_prefix`` matches roomIds *starting with* it
     (the reference's prefix filter); ``only_room`` (a recording token's room) matches exactly
-    that room, so a token never lists another room whose id merely starts with its own."""
+    that room, so a token never lists another room whose id merely starts with its own.
+    For answers only: the page of keys may come from the listing cache (every save and delete
+    of a recording leaves it behind at once)."""
     if only_room is not None:
         room_id_prefix = f"{only_room}/"
-    return _recordings.list(room_id_prefix=room_id_prefix, limit=limit, page_token=page_token)
+    return _recordings.list(
+        room_id_prefix=room_id_prefix, limit=limit, page_token=page_token, cached=True
+    )
 
 
 def get_recording(recording_id: RecordingId) -> Recording:

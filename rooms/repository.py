@@ -5,7 +5,9 @@ Single reads are cache-first (the reference's hybrid cache). Reads that only ans
 short-lived copy (``meet.local_cache``), dropped everywhere when the room is saved or deleted;
 read-modify-write paths always read Redis/storage. Listings page through storage with
 continuation tokens (never the whole bucket) and read the page's rooms from Redis in one
-``MGET``, falling back to parallel storage reads for the misses.
+``MGET``, falling back to parallel storage reads for the misses. Listings that only answer a
+request (``list(cached=True)``) may take the page of keys from ``meet.listing_cache``, left
+behind by every save and delete.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from meet import cache, local_cache, redis_keys
+from meet import cache, listing_cache, local_cache, redis_keys
 from meet.pagination import Page
 from meet.redis_connection import RedisError, redis
-from meet.storage import get_object_store, keys
+from meet.storage import KeyPage, get_object_store, keys
 from rooms.domain import (
     AutoDeletionPolicy,
     MeetingEndAction,
@@ -159,10 +161,16 @@ class RoomRepository:
         return self.get(room_id) is not None
 
     def save(self, room: Room) -> None:
+        """Every save bumps the listing's generation, not only a creation: a save that raced a
+        delete of the room writes its key back."""
         raw = self.to_json(room)
         try:
             cache.invalidate(_cache_key(room.room_id))
-            get_object_store().put_json(keys.room_key(room.room_id), raw)
+            listing_cache.before_write(listing_cache.ROOMS)
+            try:
+                get_object_store().put_json(keys.room_key(room.room_id), raw)
+            finally:
+                listing_cache.after_write(listing_cache.ROOMS)
             cache.set_json(_cache_key(room.room_id), raw)
         finally:
             local_cache.invalidate(_cache_key(room.room_id))
@@ -170,16 +178,37 @@ class RoomRepository:
     def delete(self, room_id: str) -> None:
         try:
             cache.invalidate(_cache_key(room_id))
-            get_object_store().delete(keys.room_key(room_id))
+            listing_cache.before_write(listing_cache.ROOMS)
+            try:
+                get_object_store().delete(keys.room_key(room_id))
+            finally:
+                listing_cache.after_write(listing_cache.ROOMS)
             cache.forget(_cache_key(room_id))
         finally:
             local_cache.invalidate(_cache_key(room_id))
 
-    def list(self, *, prefix: str, limit: int, page_token: str | None) -> Page[Room]:
+    def list(
+        self, *, prefix: str, limit: int, page_token: str | None, cached: bool = False
+    ) -> Page[Room]:
+        """A page of rooms. ``cached``: for answering a read only (the API's and console's
+        listing): the page of keys may come from ``meet.listing_cache``; collectors that act on
+        what they list read storage."""
         store = get_object_store()
-        page = store.list_keys(
-            keys.rooms_list_prefix(prefix), limit=limit, continuation_token=page_token
-        )
+        list_prefix = keys.rooms_list_prefix(prefix)
+
+        def load() -> KeyPage:
+            return store.list_keys(list_prefix, limit=limit, continuation_token=page_token)
+
+        if cached:
+            page = listing_cache.page(
+                listing_cache.ROOMS,
+                list_prefix,
+                limit=limit,
+                continuation_token=page_token,
+                load=load,
+            )
+        else:
+            page = load()
         room_keys = [key for key in page.keys if key.endswith(".json")]
         room_ids = [key.rsplit("/", 1)[-1][: -len(".json")] for key in room_keys]
         raws = self._cached_many(room_ids)

@@ -74,7 +74,9 @@ def room_exists(room_id: str) -> bool:
 
 
 def list_rooms(*, room_id_prefix: str, limit: int, page_token: str | None) -> Page[Room]:
-    return _rooms.list(prefix=room_id_prefix, limit=limit, page_token=page_token)
+    """A page for an answer (the API, the console): its keys may come from the listing cache,
+    which every save and delete of a room leaves behind at once."""
+    return _rooms.list(prefix=room_id_prefix, limit=limit, page_token=page_token, cached=True)
 
 
 def iter_all_rooms(page_size: int = 100) -> Any:

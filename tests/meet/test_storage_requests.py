@@ -61,9 +61,18 @@ def test_hot_routes_touch_no_storage_when_warm(
     assert warm_then_count(counting, lambda: speaker.get(f"/api/v1/rooms/{room['roomId']}")) == 0
 
 
-def test_the_room_list_reads_one_page_listing_and_no_documents_when_warm(
+def test_the_room_list_reads_no_storage_when_warm(
     key_client: APIClient, counting: CountingStore
 ) -> None:
+    for index in range(12):
+        create_room(key_client, roomName=f"Room {index}")
+    assert warm_then_count(counting, lambda: key_client.get("/api/v1/rooms?maxItems=5")) == 0
+
+
+def test_without_the_listing_cache_the_room_list_reads_one_page_listing_and_no_documents(
+    key_client: APIClient, counting: CountingStore, settings: Any
+) -> None:
+    settings.LISTING_CACHE_TTL_SECONDS = 0
     for index in range(12):
         create_room(key_client, roomName=f"Room {index}")
     warm_then_count(counting, lambda: key_client.get("/api/v1/rooms?maxItems=5"))
