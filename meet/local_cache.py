@@ -83,6 +83,38 @@ class LocalCache:
                     self._entries[key] = _Entry(value, started + ttl)
         return value
 
+    def get_many(
+        self, keys: list[str], load_many: Callable[[list[str]], list[T | None]]
+    ) -> list[T | None]:
+        """``get`` for several keys: the fresh local copies, and ``load_many(missing keys)``
+        (one value per key, in order) for the others, kept under the same rules as ``get``."""
+        ttl = float(settings.LOCAL_CACHE_TTL_SECONDS)
+        if ttl <= 0:
+            return load_many(keys)
+        self._ensure_listener()
+        started = time.monotonic()
+        values: list[T | None] = [None] * len(keys)
+        missing: list[int] = []
+        for index, key in enumerate(keys):
+            entry = self._entries.get(key)
+            if entry is not None and entry.expires_at > started and self._subscribed:
+                values[index] = entry.value
+            else:
+                missing.append(index)
+        if not missing:
+            return values
+        with self._lock:
+            epoch = self._epoch
+            stamps = [self._versions.get(keys[index], 0) for index in missing]
+        loaded = load_many([keys[index] for index in missing])
+        with self._lock:
+            keep = self._subscribed and epoch == self._epoch
+            for index, stamp, value in zip(missing, stamps, loaded, strict=True):
+                values[index] = value
+                if keep and value is not None and stamp == self._versions.get(keys[index], 0):
+                    self._entries[keys[index]] = _Entry(value, started + ttl)
+        return values
+
     # --- invalidation ---------------------------------------------------------------------
 
     def drop(self, *keys: str) -> None:
@@ -205,6 +237,7 @@ class LocalCache:
 _cache = LocalCache()
 
 get = _cache.get
+get_many = _cache.get_many
 drop = _cache.drop
 invalidate = _cache.invalidate
 clear = _cache.clear

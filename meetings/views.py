@@ -8,8 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.authentication import admin, api_key, chain, participant_token, principal_of
-from meet.api.output import MessageSerializer, RenderMemo
-from meet.api.pagination import pagination
+from meet.api.output import MessageSerializer, RenderMemo, render
+from meet.api.pagination import PaginationSerializer, pagination
 from meet.api.query import query_params
 from meet.api.views import MeetAPIView
 from meet.http import base_url_for
@@ -41,7 +41,7 @@ from rooms.serializers.public import (
 ADMIN_CHAIN = chain(api_key, admin)
 READ_CHAIN = chain(api_key, admin, participant_token)
 TAGS = ["rooms"]
-# The body of GET /rooms/{id} for each in-process copy of a room (meet.local_cache).
+# The body of a room (GET /rooms/{id}, the listing) for each in-process copy (meet.local_cache).
 _ROOM_BODIES = RenderMemo()
 
 
@@ -79,12 +79,21 @@ class RoomListView(MeetAPIView):
             limit=query["max_items"],
             page_token=query.get("next_page_token"),
         )
-        return self.respond(
-            RoomListSerializer,
-            {"rooms": page.items, "pagination": pagination(page, query["max_items"])},
-            base_url=base_url_for(request),
-            fields=parse_fields(query.get("fields")),
-        )
+        # RoomListSerializer's body, each room's part from the memo GET room uses.
+        fields = parse_fields(query.get("fields"))
+        base_url = base_url_for(request)
+        rooms = [
+            _ROOM_BODIES.render(
+                RoomSerializer,
+                room,
+                base_url=base_url,
+                fields=tuple(fields) if fields is not None else None,
+                hide_moderator_url=False,
+            )
+            for room in page.items
+        ]
+        listing = render(PaginationSerializer, pagination(page, query["max_items"]))
+        return Response({"rooms": rooms, "pagination": listing})
 
     @extend_schema(
         parameters=[BulkDeleteQuerySerializer],

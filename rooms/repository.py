@@ -209,20 +209,45 @@ class RoomRepository:
             )
         else:
             page = load()
-        room_keys = [key for key in page.keys if key.endswith(".json")]
-        room_ids = [key.rsplit("/", 1)[-1][: -len(".json")] for key in room_keys]
+        stored = {
+            key.rsplit("/", 1)[-1][: -len(".json")]: key
+            for key in page.keys
+            if key.endswith(".json")
+        }
+        if cached:
+            # The in-process copies first (GET room keeps them too, and a copy's rendered body
+            # is remembered: meetings.views), the Redis cache and storage for the others.
+            by_cache_key = {_cache_key(room_id): room_id for room_id in stored}
+            found = local_cache.get_many(
+                builtins.list(by_cache_key),
+                lambda cache_keys: self._read_many(
+                    {by_cache_key[key]: stored[by_cache_key[key]] for key in cache_keys}
+                ),
+            )
+        else:
+            found = self._read_many(stored)
+        return Page(
+            items=[room for room in found if room is not None],
+            is_truncated=page.is_truncated,
+            next_page_token=page.next_page_token,
+        )
+
+    def _read_many(self, stored: dict[str, str]) -> builtins.list[Room | None]:
+        """The rooms of ``stored`` (room id -> its storage key), None where gone: one MGET of
+        the cache, storage for what it misses."""
+        store = get_object_store()
+        room_ids = builtins.list(stored)
         raws = self._cached_many(room_ids)
         missing = [index for index, raw in enumerate(raws) if raw is None]
         if missing:
-            fetched = _FETCH_POOL.map(lambda index: store.get_json(room_keys[index]), missing)
+            fetched = _FETCH_POOL.map(
+                lambda index: store.get_json(stored[room_ids[index]]), missing
+            )
             for index, raw in zip(missing, fetched, strict=True):
                 if isinstance(raw, dict):
                     raws[index] = raw
                     cache.backfill_json(_cache_key(room_ids[index]), raw)
-        rooms = [self.from_json(raw) for raw in raws if isinstance(raw, dict)]
-        return Page(
-            items=rooms, is_truncated=page.is_truncated, next_page_token=page.next_page_token
-        )
+        return [self.from_json(raw) if isinstance(raw, dict) else None for raw in raws]
 
     @staticmethod
     def _cached_many(room_ids: builtins.list[str]) -> builtins.list[dict[str, Any] | None]:

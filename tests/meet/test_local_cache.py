@@ -74,6 +74,51 @@ def test_a_load_that_raced_an_invalidation_is_not_kept(settings: Any) -> None:
     assert local_cache.get("test:race", load_while_someone_writes) == "new"
 
 
+def test_many_keys_serve_their_copies_and_load_only_the_others(settings: Any) -> None:
+    eventually(_subscribed)
+    asked: list[list[str]] = []
+
+    def load_many(keys: list[str]) -> list[str | None]:
+        asked.append(keys)
+        return [None if key == "test:many:gone" else f"{key}#{len(asked)}" for key in keys]
+
+    keys = ["test:many:a", "test:many:gone", "test:many:b"]
+    assert local_cache.get_many(keys, load_many) == ["test:many:a#1", None, "test:many:b#1"]
+    assert local_cache.get_many(keys, load_many) == ["test:many:a#1", None, "test:many:b#1"]
+    assert asked[1] == ["test:many:gone"]  # nothing is kept for a missing value
+    local_cache.invalidate("test:many:b")
+    assert local_cache.get_many(keys, load_many) == ["test:many:a#1", None, "test:many:b#3"]
+    assert asked[2] == ["test:many:gone", "test:many:b"]
+
+
+def test_many_keys_loaded_while_one_was_invalidated_keep_only_the_others(settings: Any) -> None:
+    eventually(_subscribed)
+    rounds = iter(["old", "new", "newer"])
+
+    def load_while_someone_writes(keys: list[str]) -> list[str]:
+        value = next(rounds)
+        if value == "old":
+            local_cache.drop("test:many-race:b")
+        return [f"{key}={value}" for key in keys]
+
+    keys = ["test:many-race:a", "test:many-race:b"]
+    assert local_cache.get_many(keys, load_while_someone_writes) == [
+        "test:many-race:a=old",
+        "test:many-race:b=old",
+    ]
+    assert local_cache.get_many(keys, load_while_someone_writes) == [
+        "test:many-race:a=old",
+        "test:many-race:b=new",
+    ]
+
+
+def test_many_keys_with_a_ttl_of_zero_are_always_loaded(settings: Any) -> None:
+    settings.LOCAL_CACHE_TTL_SECONDS = 0
+    calls = iter(range(100))
+    assert local_cache.get_many(["test:z"], lambda keys: [next(calls)]) == [0]
+    assert local_cache.get_many(["test:z"], lambda keys: [next(calls)]) == [1]
+
+
 def test_no_copy_outlives_its_ttl(settings: Any) -> None:
     settings.LOCAL_CACHE_TTL_SECONDS = 0.2
     eventually(_subscribed)
@@ -347,9 +392,14 @@ def test_room_changes_apply_at_once_on_the_other_process(cluster: Cluster) -> No
     secret = room["speakerUrl"].split("secret=")[1]
     detail = f"{second}/api/v1/rooms/{room_id}"
     token = f"{second}/internal-api/v1/participants/token"
+    def listed() -> dict[str, Any]:
+        rooms = _room_list(second, "first-key").json()["rooms"]
+        return {item["roomId"]: item for item in rooms}
+
     for _ in range(5):  # the second process now holds the room
         assert requests.get(detail, headers=api).json()["config"]["chat"] == {"enabled": True}
         assert requests.post(token, json={"roomId": room_id, "secret": secret}).status_code == 200
+        assert listed()[room_id]["config"]["chat"] == {"enabled": True}
 
     config = {
         "recording": {"enabled": False},
@@ -361,11 +411,13 @@ def test_room_changes_apply_at_once_on_the_other_process(cluster: Cluster) -> No
     )
     assert changed.status_code == HTTPStatus.OK, changed.text
     assert requests.get(detail, headers=api).json()["config"] == config
+    assert listed()[room_id]["config"] == config
 
     deleted = requests.delete(f"{first}/api/v1/rooms/{room_id}", headers=api)
     assert deleted.status_code == HTTPStatus.OK, deleted.text
     gone = requests.get(detail, headers=api)
     assert gone.status_code == HTTPStatus.NOT_FOUND
+    assert room_id not in listed()
     assert gone.json() == {"error": "Room Error", "message": f"Room '{room_id}' does not exist"}
     refused = requests.post(token, json={"roomId": room_id, "secret": secret})
     assert refused.status_code == HTTPStatus.NOT_FOUND
