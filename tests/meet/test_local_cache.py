@@ -392,6 +392,7 @@ def test_room_changes_apply_at_once_on_the_other_process(cluster: Cluster) -> No
     secret = room["speakerUrl"].split("secret=")[1]
     detail = f"{second}/api/v1/rooms/{room_id}"
     token = f"{second}/internal-api/v1/participants/token"
+
     def listed() -> dict[str, Any]:
         rooms = _room_list(second, "first-key").json()["rooms"]
         return {item["roomId"]: item for item in rooms}
