@@ -55,27 +55,23 @@ _SERVER_NAMES = frozenset(
 _MISSING = object()
 
 
-# The process environment's (name, value) pairs a request's environ may drop: set arithmetic on
-# the environ's items runs in C, a comprehension over them was 4 % of a cached GET room.
-def _inherited_pairs(process_environment: dict[str, str]) -> frozenset[tuple[str, str]]:
-    return frozenset(
+def _inherited_pairs(process_environment: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(
         (name, value) for name, value in process_environment.items() if name not in _SERVER_NAMES
     )
 
 
+# The process environment's (name, value) pairs a request's environ drops.
 _INHERITED = _inherited_pairs(_PROCESS_ENVIRONMENT)
 
 
 def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
     if "PATH" in environ:  # the process environment is in there (granian)
-        try:
-            environ = dict(environ.items() - _INHERITED)
-        except TypeError:  # an unhashable value (no server sets one today): the slow way
-            environ = {
-                name: value
-                for name, value in environ.items()
-                if name in _SERVER_NAMES or _PROCESS_ENVIRONMENT.get(name, _MISSING) != value
-            }
+        # In place: granian builds a new environ for every request. (A comprehension over the
+        # whole environ, or set arithmetic on its items, cost two to three times as much.)
+        for name, value in _INHERITED:
+            if environ.get(name, _MISSING) == value:
+                del environ[name]
     return _django(environ, start_response)
 
 
