@@ -22,8 +22,15 @@ def number(value: float) -> float | int:
     return int(value) if float(value).is_integer() and abs(value) < 2**63 else value
 
 
+class Settled(dict[str, Any]):
+    """A JSON object whose numbers ``numbers`` has already settled: it is returned as it is
+    (a remembered body, ``meet.api.output.RenderMemo``, is not walked on every response)."""
+
+
 def numbers(data: Any) -> Any:
     """Whole floats as ints in a JSON document, since ``JSON.stringify(5.0)`` is ``5``."""
+    if data.__class__ is Settled:
+        return data
     if isinstance(data, float) and data.is_integer() and abs(data) < 1e21:
         return int(data)
     if isinstance(data, dict):

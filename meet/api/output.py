@@ -19,6 +19,8 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField, empty
 from rest_framework.fields import get_attribute as read_attribute
 
+from meet import javascript
+
 
 class _Kind(IntEnum):
     PLAIN = 0  # one of this module's read-only fields: needs no binding, no context
@@ -152,7 +154,8 @@ class RenderMemo:
         entry = self._entries.get(key)
         if entry is not None and entry[0] is instance:
             return entry[1]
-        data = render(serializer_class, instance, **context)
+        # Kept with its numbers already as JavaScript writes them (the renderer skips it).
+        data = javascript.Settled(javascript.numbers(render(serializer_class, instance, **context)))
         if len(self._entries) >= self._size:
             self._entries.clear()
         self._entries[key] = (instance, data)

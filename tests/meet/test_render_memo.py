@@ -58,3 +58,32 @@ def test_the_memo_never_holds_more_than_its_size() -> None:
         "name": "9",
         "where": "http://x/9",
     }
+
+
+@dataclasses.dataclass(frozen=True)
+class _Dated:
+    name: str
+    when: float
+
+
+class _DatedSerializer(output.OutputSerializer):
+    name = output.Text()
+    when = output.Number()
+
+
+def test_a_remembered_body_has_its_numbers_as_javascript_writes_them_and_is_not_walked_again() -> (
+    None
+):
+    from meet import javascript
+    from meet.api.renderers import MeetJSONRenderer
+
+    memo = output.RenderMemo()
+    body = memo.render(_DatedSerializer, _Dated("a", 1.7e12))
+    assert type(body["when"]) is int and body["when"] == 1_700_000_000_000
+    assert javascript.numbers(body) is body  # settled: the renderer does not copy it again
+    assert MeetJSONRenderer().render({"rooms": [body]}) == (
+        b'{"rooms":[{"name":"a","when":1700000000000}]}'
+    )
+    assert MeetJSONRenderer().render(memo.render(_DatedSerializer, _Dated("b", 2.5))) == (
+        b'{"name":"b","when":2.5}'
+    )
